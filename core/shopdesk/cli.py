@@ -1,0 +1,307 @@
+"""The `shopdesk` command: Flask's CLI group plus database, store, plugin and demo commands.
+
+Every expected failure (an unknown store, a refused enable, a bad setting) prints one
+``Error: ...`` line and exits with status 2; tracebacks are for bugs only.
+"""
+
+import logging
+import sys
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import AppGroup, FlaskGroup
+from marshmallow import ValidationError
+
+from . import migrate, settings as plugin_settings
+from .app import create_app
+from .auth.models import User, UserError, create_user, set_password
+from .checks import check_plugin
+from .db import db
+from .demo import ensure_admin, load_demo
+from .registry import PluginError
+from .stores import (GlobalPluginSettings, PluginStateError, Store, StorePlugin, configure_plugin,
+                     create_store, disable_plugin, enable_plugin, get_store, resolved_settings)
+
+EXPECTED_ERRORS = (PluginStateError, migrate.MigrationError, ValidationError, UserError, PluginError)
+
+
+def _registry():
+    return current_app.extensions["shopdesk"]
+
+
+def _one_line(exc) -> str:
+    if isinstance(exc, ValidationError):
+        messages = exc.messages if isinstance(exc.messages, dict) else {"_": exc.messages}
+        return "; ".join(f"{field}: {' '.join(map(str, msgs if isinstance(msgs, list) else [msgs]))}"
+                         for field, msgs in messages.items())
+    return str(exc)
+
+
+def _store(slug) -> Store:
+    try:
+        return get_store(slug)
+    except PluginStateError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def _pairs(items) -> dict:
+    values = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise click.UsageError(f"setting '{item}': write it as key=value")
+        values[key] = value
+    return values
+
+
+cli = FlaskGroup(create_app=create_app, name="shopdesk", add_version_option=False,
+                 help="Shopdesk back-office: database, stores, plugins, demo, users and the server.")
+
+# --- db ----------------------------------------------------------------------------------
+
+db_group = AppGroup("db", help="Schema migrations of the host and every plugin.")
+cli.add_command(db_group)
+
+
+def _show_alembic_progress():
+    logger = logging.getLogger("alembic.runtime.migration")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("  %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+
+@db_group.command("upgrade")
+def db_upgrade():
+    """Apply every migration head (host and plugins)."""
+    _show_alembic_progress()
+    migrate.upgrade()
+    click.echo("Database is at head.")
+
+
+@db_group.command("downgrade")
+@click.argument("plugin")
+def db_downgrade(plugin):
+    """Uninstall PLUGIN's tables (refused while it is enabled in any store)."""
+    _show_alembic_progress()
+    migrate.downgrade_plugin(plugin)
+    click.echo(f"Plugin '{plugin}' uninstalled from the database.")
+
+
+@db_group.command("check")
+def db_check():
+    """Exit 1 unless the database is at head and the models match the migrations."""
+    problems = migrate.check()
+    for problem in problems:
+        click.echo(problem)
+    if problems:
+        sys.exit(1)
+    click.echo("Models and migrations agree; database at head.")
+
+
+# --- stores ------------------------------------------------------------------------------
+
+stores_group = AppGroup("stores", help="Stores (each has its own plugins, settings and data).")
+cli.add_command(stores_group)
+
+
+@stores_group.command("list")
+def stores_list():
+    for store in db.session.scalars(sa.select(Store).order_by(Store.slug)):
+        click.echo(f"{store.slug:20} {store.name:30} {store.currency}  plugins_version={store.plugins_version}")
+
+
+@stores_group.command("create")
+@click.argument("slug")
+@click.argument("name")
+@click.option("--currency", default="USD", show_default=True)
+@click.option("--locale", default="en", show_default=True)
+def stores_create(slug, name, currency, locale):
+    create_store(slug, name, currency=currency, locale=locale)
+    db.session.commit()
+    click.echo(f"Store '{slug}' created.")
+
+
+# --- plugins -----------------------------------------------------------------------------
+
+plugins_group = AppGroup("plugins", help="Installed plugins, per-store enabling and settings.")
+cli.add_command(plugins_group)
+
+
+def plugin_rows(registry) -> list[dict]:
+    migrated = migrate.migrated_versions()
+    enabled_in: dict[str, list[str]] = {}
+    for slug, name in db.session.execute(
+        sa.select(Store.slug, StorePlugin.plugin).join(StorePlugin, StorePlugin.store_id == Store.id)
+        .where(StorePlugin.enabled.is_(True)).order_by(Store.slug)
+    ):
+        enabled_in.setdefault(name, []).append(slug)
+    rows = []
+    for info in registry.plugins.values():
+        if info.error:
+            status = f"broken: {info.error}"
+        elif migrated.get(info.name) != info.version:
+            status = "needs upgrade"
+        else:
+            status = "ok"
+        rows.append({"name": info.name, "version": info.version, "migrated": migrated.get(info.name, "-"),
+                     "requires": ", ".join(info.requires) or "-",
+                     "enabled": ", ".join(enabled_in.get(info.name, [])) or "-",
+                     "status": status, "description": info.description})
+    return rows
+
+
+@plugins_group.command("list")
+def plugins_list():
+    """Every installed plugin: version, migrated version, requires, stores, status."""
+    rows = plugin_rows(_registry())
+    if not rows:
+        click.echo("No plugins installed.")
+        return
+    cols = ["name", "version", "migrated", "requires", "enabled", "status"]
+    widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in cols[:-1]}
+    click.echo("  ".join(c.upper().ljust(widths.get(c, 0)) for c in cols))
+    for r in rows:
+        click.echo("  ".join(str(r[c]).ljust(widths.get(c, 0)) for c in cols))
+        if r["description"]:
+            click.echo(f"    {r['description']}")
+
+
+@plugins_group.command("enable")
+@click.argument("store")
+@click.argument("plugin")
+def plugins_enable(store, plugin):
+    changed = enable_plugin(_registry(), _store(store), plugin)
+    db.session.commit()
+    click.echo(f"Plugin '{plugin}' {'enabled' if changed else 'was already enabled'} in store '{store}'.")
+
+
+@plugins_group.command("disable")
+@click.argument("store")
+@click.argument("plugin")
+def plugins_disable(store, plugin):
+    changed = disable_plugin(_registry(), _store(store), plugin)
+    db.session.commit()
+    click.echo(f"Plugin '{plugin}' {'disabled' if changed else 'was not enabled'} in store '{store}'.")
+
+
+@plugins_group.command("configure")
+@click.option("--global", "is_global", is_flag=True, help="Set the default for every store.")
+@click.argument("args", nargs=-1, required=True)
+def plugins_configure(is_global, args):
+    """STORE PLUGIN key=value...  (or: --global PLUGIN key=value...)"""
+    needed = 1 if is_global else 2
+    if len(args) < needed + 1:
+        raise click.UsageError("usage: plugins configure STORE PLUGIN key=value... "
+                               "or plugins configure --global PLUGIN key=value...")
+    store = None if is_global else _store(args[0])
+    plugin, values = args[needed - 1], _pairs(args[needed:])
+    shown = configure_plugin(_registry(), store, plugin, values)
+    db.session.commit()
+    for key in values:
+        click.echo(f"{key} = {shown.get(key)}")
+
+
+@plugins_group.command("show")
+@click.argument("store")
+@click.argument("plugin")
+def plugins_show(store, plugin):
+    """Resolved settings of PLUGIN in STORE (secrets masked) and where each value comes from."""
+    registry = _registry()
+    info = registry.require_working(plugin)
+    the_store = _store(store)
+    schema_cls = registry.settings_schemas.get(plugin)
+    click.echo(f"{info.label} ({info.name} {info.version}) in store '{store}'")
+    if schema_cls is None:
+        click.echo("  no settings")
+        return
+    values = plugin_settings.masked(schema_cls, resolved_settings(registry, the_store, plugin))
+    store_row = db.session.get(StorePlugin, (the_store.id, plugin))
+    global_row = db.session.get(GlobalPluginSettings, plugin)
+    for key, value in values.items():
+        source = ("store" if store_row and key in (store_row.settings or {}) else
+                  "global" if global_row and key in (global_row.settings or {}) else "default")
+        click.echo(f"  {key} = {value!r}  ({source})")
+
+
+@plugins_group.command("check")
+@click.argument("target", metavar="PATH_OR_NAME")
+def plugins_check(target):
+    """Validate a plugin: hooks, manifest, migrations present and at head."""
+    problems = check_plugin(current_app, target)
+    for problem in problems:
+        click.echo(f"✗ {problem}")
+    if problems:
+        sys.exit(1)
+    click.echo(f"✓ {target}: hooks, manifest and migrations are in order.")
+
+
+# --- demo and users ----------------------------------------------------------------------
+
+
+@cli.command("demo")
+def demo():
+    """Create the demo store and admin once; later runs change nothing."""
+    if not load_demo():
+        click.echo("Demo store already present: nothing changed.")
+    click.echo(f"Login: {ensure_admin()}")
+
+
+users_group = AppGroup("users", help="User accounts.")
+cli.add_command(users_group)
+
+
+@users_group.command("create")
+@click.argument("email")
+@click.option("--name", default="")
+@click.password_option()
+def users_create(email, name, password):
+    create_user(email, password, name=name)
+    db.session.commit()
+    click.echo(f"User {email} created.")
+
+
+def _user(email) -> User:
+    user = db.session.scalar(sa.select(User).filter_by(email=email.strip().lower()))
+    if user is None:
+        raise click.UsageError(f"no user with email '{email}'")
+    return user
+
+
+@users_group.command("set-password")
+@click.argument("email")
+@click.password_option()
+def users_set_password(email, password):
+    set_password(_user(email), password)
+    db.session.commit()
+    click.echo(f"Password of {email} changed.")
+
+
+@users_group.command("deactivate")
+@click.argument("email")
+def users_deactivate(email):
+    from . import audit
+
+    user = _user(email)
+    user.active = False
+    audit.record("user.deactivated", object_type="user", object_id=user.id)
+    db.session.commit()
+    click.echo(f"User {email} deactivated.")
+
+
+def main(argv=None):
+    """Entry point: one clear line and exit 2 for bad arguments and refused requests."""
+    try:
+        result = cli.main(args=argv, prog_name="shopdesk", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        click.echo(f"Error: {exc.format_message()}", err=True)
+        sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
+    except EXPECTED_ERRORS as exc:
+        click.echo(f"Error: {_one_line(exc)}", err=True)
+        sys.exit(2)
+    sys.exit(result if isinstance(result, int) else 0)

@@ -1,0 +1,130 @@
+"""Storage: the SQLAlchemy instance, the declarative base, mixins and the tenant filter.
+
+Every store-owned table uses :class:`StoreScoped`. While a store is current (see
+:func:`shopdesk.stores.use_store`), every ORM query, relationship load and join sees only
+that store's rows, and every new row is written into it. With no current store, touching a
+store-scoped model is an error unless the query opts out with
+``execution_options(all_stores=True)``: code that means to cross stores has to say so.
+"""
+
+from contextvars import ContextVar
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import event
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, with_loader_criteria
+
+# Stable constraint names so Alembic migrations are identical on SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """A timestamp that is always timezone-aware UTC, on SQLite (which drops tzinfo) too."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime: Shopdesk stores UTC-aware timestamps only")
+            value = value.astimezone(timezone.utc)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+class Timestamps:
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class StoreScoped:
+    """Mixin for every store-owned table: ``store_id`` is required, indexed and filtered."""
+
+    @declared_attr
+    def store_id(cls) -> Mapped[int]:
+        return mapped_column(sa.ForeignKey("stores.id", ondelete="CASCADE"), index=True)
+
+
+class NoStoreContext(RuntimeError):
+    """A store-scoped model was used with no current store and no ``all_stores`` opt-out."""
+
+
+class WrongStore(RuntimeError):
+    """A row of one store was about to be written while another store is current."""
+
+
+current_store_id: ContextVar[int | None] = ContextVar("shopdesk_current_store_id", default=None)
+
+
+def _touches_store_scoped(state) -> bool:
+    return any(issubclass(m.class_, StoreScoped) for m in state.all_mappers)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _filter_by_current_store(state):
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    if state.execution_options.get("all_stores"):
+        return
+    store_id = current_store_id.get()
+    if store_id is None:
+        if _touches_store_scoped(state):
+            raise NoStoreContext(
+                "no current store: wrap the code in use_store(...) or pass "
+                "execution_options(all_stores=True)"
+            )
+        return
+    state.statement = state.statement.options(
+        with_loader_criteria(StoreScoped, lambda cls: cls.store_id == store_id, include_aliases=True)
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_current_store(session, flush_context, instances):
+    store_id = current_store_id.get()
+    for obj in list(session.new) + list(session.dirty):
+        if not isinstance(obj, StoreScoped):
+            continue
+        if obj.store_id is None:
+            if store_id is None:
+                raise NoStoreContext(f"{type(obj).__name__} written without a store")
+            obj.store_id = store_id
+        elif store_id is not None and obj.store_id != store_id:
+            raise WrongStore(
+                f"{type(obj).__name__} belongs to store {obj.store_id}, current store is {store_id}"
+            )
+
+
+@event.listens_for(sa.engine.Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """SQLite: enforce foreign keys (ON DELETE CASCADE) and let processes wait for the lock."""
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()

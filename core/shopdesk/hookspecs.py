@@ -1,0 +1,199 @@
+"""Every hook a plugin can implement: the public contract between the host and plugins.
+
+Hooks come in three families, and the family decides how the host calls them:
+
+* **Start-up hooks** run once per application for every installed, working plugin
+  (enabled in a store or not): they contribute code such as blueprints and commands.
+* **Store hooks** run for one store, and only for the plugins enabled in that store.
+  They receive a ``ctx`` (:class:`shopdesk.registry.PluginContext`) holding the store and
+  that plugin's own resolved settings; never read settings any other way.
+* **Event-style hooks** (``dashboard_widgets``, later ``handle_event``) are store hooks the
+  host calls one implementation at a time, each in its own ``try/except``, so one failing
+  plugin never stops the others.
+
+Each docstring ends with an example; ``docs/hooks.md`` documents the same hooks and a test
+keeps the two in step.
+"""
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("shopdesk")
+
+
+# --- start-up -------------------------------------------------------------------------
+
+
+@hookspec
+def register_blueprints():
+    """Return Flask blueprints for the plugin's UI pages.
+
+    The host mounts each under ``/s/<store>/`` so every page belongs to one store, and
+    answers 404 for them in stores where the plugin is not enabled. ``url_for`` fills in the
+    current store by itself.
+
+    Example::
+
+        bp = Blueprint("notes", __name__, url_prefix="/notes", template_folder="templates")
+
+        @hookimpl
+        def register_blueprints():
+            return [bp]
+    """
+
+
+@hookspec
+def register_api():
+    """Return flask-smorest blueprints for the plugin's REST API.
+
+    They are mounted under ``/api/v1`` and documented in the OpenAPI spec. The store comes
+    from the request (the API token's store, or the ``Shopdesk-Store`` header with a session);
+    in stores where the plugin is disabled its API answers 404.
+
+    Example::
+
+        api = flask_smorest.Blueprint("notes-api", __name__, url_prefix="/notes")
+
+        @hookimpl
+        def register_api():
+            return [api]
+    """
+
+
+@hookspec
+def register_commands(cli):
+    """Add click commands to the ``shopdesk`` command line.
+
+    ``cli`` is the ``shopdesk`` click group; add one group named after the plugin.
+
+    Example::
+
+        @hookimpl
+        def register_commands(cli):
+            @cli.group("notes")
+            def notes_group():
+                "Store notes."
+
+            @notes_group.command("count")
+            def count():
+                click.echo(Note.query.count())
+    """
+
+
+@hookspec
+def settings_schema():
+    """Return the marshmallow schema class that validates this plugin's settings.
+
+    Defaults come from ``load_default``; fields with ``metadata={"secret": True}`` are
+    encrypted at rest and masked when shown. Values resolve store, then global, then default.
+
+    Example::
+
+        class NotesSettings(Schema):
+            pinned_limit = fields.Integer(load_default=5, validate=Range(min=1, max=50))
+            webhook_token = fields.String(load_default="", metadata={"secret": True})
+
+        @hookimpl
+        def settings_schema():
+            return NotesSettings
+    """
+
+
+@hookspec
+def migration_dirs():
+    """Return the directories holding this plugin's Alembic versions.
+
+    The first revision carries ``branch_labels = ("<plugin name>",)`` and
+    ``depends_on = "host_0001"``; ``shopdesk db upgrade`` applies every branch's head and
+    ``shopdesk db downgrade <plugin>`` takes the branch back to its base.
+
+    Example::
+
+        @hookimpl
+        def migration_dirs():
+            return [Path(__file__).parent / "migrations"]
+    """
+
+
+@hookspec(historic=True)
+def app_ready(app):
+    """Called once the application is fully built, with every plugin registered.
+
+    Historic: a plugin registered later (in a test) is called too. Use it for wiring that
+    needs the finished app, such as Jinja filters.
+
+    Example::
+
+        @hookimpl
+        def app_ready(app):
+            app.jinja_env.filters["shout"] = str.upper
+    """
+
+
+# --- store lifecycle ------------------------------------------------------------------
+
+
+@hookspec
+def store_enabled(ctx):
+    """The plugin was just enabled in ``ctx.store``: seed what the store needs.
+
+    Runs in the same transaction as the enabling; raising refuses the enabling.
+
+    Example::
+
+        @hookimpl
+        def store_enabled(ctx):
+            if not Note.query.count():
+                db.session.add(Note(title="Welcome", body="Notes are private to staff."))
+    """
+
+
+@hookspec
+def store_disabled(ctx):
+    """The plugin was just disabled in ``ctx.store``. Data is kept; stop outside effects.
+
+    Example::
+
+        @hookimpl
+        def store_disabled(ctx):
+            log.info("notes disabled in %s", ctx.store.slug)
+    """
+
+
+@hookspec
+def demo_data(ctx):
+    """Fill ``ctx.store`` with realistic demo records (``shopdesk demo`` calls it once).
+
+    Example::
+
+        @hookimpl
+        def demo_data(ctx):
+            db.session.add(Note(title="Supplier call", body="Ask for the Q3 price list."))
+    """
+
+
+# --- UI ---------------------------------------------------------------------------------
+
+
+@hookspec
+def nav_items(ctx, user):
+    """Return the side-navigation entries for this store and user.
+
+    Example::
+
+        @hookimpl
+        def nav_items(ctx, user):
+            return [NavItem(label="Notes", endpoint="notes.index", icon="journal")]
+    """
+
+
+@hookspec
+def dashboard_widgets(ctx, user):
+    """Return cards for the store dashboard. Event-style: a widget that raises is shown
+    as an error card and the rest of the dashboard still renders.
+
+    Example::
+
+        @hookimpl
+        def dashboard_widgets(ctx, user):
+            return [Widget(title="Pinned notes", html=render_template("notes/_pinned.html"))]
+    """

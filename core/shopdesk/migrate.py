@@ -1,0 +1,186 @@
+"""Schema migrations: the host's Alembic branch plus one branch per plugin.
+
+Migrations run only from the command line (``shopdesk db upgrade``), never on web boot.
+After an upgrade each working plugin's package version is recorded as its migrated version;
+a plugin whose package is newer than that "needs upgrade" and cannot be enabled.
+"""
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import current_app
+from sqlalchemy.orm import Mapped, mapped_column
+
+from . import audit
+from .db import UTCDateTime, db, utcnow
+
+HERE = Path(__file__).parent
+HOST_BRANCH = "shopdesk"
+
+
+class InstalledPlugin(db.Model):
+    """Which package version of a plugin the database schema was last migrated for."""
+
+    __tablename__ = "installed_plugins"
+
+    name: Mapped[str] = mapped_column(sa.String(63), primary_key=True)
+    version: Mapped[str] = mapped_column(sa.String(63))
+    migrated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class MigrationError(RuntimeError):
+    pass
+
+
+def version_dirs(registry) -> dict[str, list[Path]]:
+    dirs = {HOST_BRANCH: [HERE / "migrations" / "versions"]}
+    for result in registry.each("migration_dirs"):
+        dirs[result.plugin] = [Path(p) for p in (result.value or [])]
+    return dirs
+
+
+def alembic_config(app) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(HERE / "migrations"))
+    cfg.set_main_option("path_separator", "os")
+    locations = [p for paths in version_dirs(app.extensions["shopdesk"]).values() for p in paths]
+    cfg.set_main_option("version_locations", os.pathsep.join(str(p) for p in locations))
+    cfg.attributes["app"] = app
+    return cfg
+
+
+def _include_object(obj, name, type_, reflected, compare_to):
+    # Tables no model knows (an uninstalled plugin's leftovers, job stores) are not ours to diff.
+    return not (type_ == "table" and reflected and compare_to is None)
+
+
+def _render_item(type_, obj, autogen_context):
+    # Migrations spell the plain column type, so they never import application code.
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
+def _context_options():
+    return dict(target_metadata=db.metadata, render_as_batch=True, compare_type=True,
+                include_object=_include_object, render_item=_render_item)
+
+
+def configure_context(context):
+    """Called by ``migrations/env.py``: run the migrations on the app's engine."""
+    app = context.config.attributes["app"]
+    with app.app_context(), db.engine.begin() as connection:
+        context.configure(connection=connection, **_context_options())
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+def migrated_versions() -> dict[str, str]:
+    return dict(db.session.execute(sa.select(InstalledPlugin.name, InstalledPlugin.version)).all())
+
+
+def upgrade(app=None):
+    """Apply every head (host and plugins), then record each working plugin's version."""
+    app = app or current_app._get_current_object()
+    registry = app.extensions["shopdesk"]
+    command.upgrade(alembic_config(app), "heads")
+    recorded = migrated_versions()
+    for name in sorted(registry.working):
+        version = registry.plugins[name].version
+        if recorded.get(name) != version:
+            row = db.session.get(InstalledPlugin, name) or InstalledPlugin(name=name)
+            row.version = version
+            db.session.add(row)
+            audit.record("plugin.migrated", object_type="plugin", object_id=name,
+                         before={"version": recorded.get(name)}, after={"version": version})
+    db.session.commit()
+
+
+def downgrade_plugin(name: str, app=None):
+    """Uninstall a plugin's tables; refused while any store has it enabled."""
+    from .stores import GlobalPluginSettings, Store, StorePlugin
+
+    app = app or current_app._get_current_object()
+    registry = app.extensions["shopdesk"]
+    if name == HOST_BRANCH:
+        raise MigrationError("the host cannot be downgraded this way")
+    if name not in registry.plugins and db.session.get(InstalledPlugin, name) is None:
+        raise MigrationError(f"no plugin named '{name}' is installed or migrated")
+    enabled_in = db.session.scalars(
+        sa.select(Store.slug).join(StorePlugin, StorePlugin.store_id == Store.id)
+        .where(StorePlugin.plugin == name, StorePlugin.enabled.is_(True)).order_by(Store.slug)
+    ).all()
+    if enabled_in:
+        raise MigrationError(
+            f"plugin '{name}' is enabled in store(s) {', '.join(enabled_in)}: disable it there first"
+        )
+    cfg = alembic_config(app)
+    if _has_branch(cfg, name):
+        command.downgrade(cfg, f"{name}@base")
+    db.session.execute(sa.delete(StorePlugin).where(StorePlugin.plugin == name))
+    db.session.execute(sa.delete(GlobalPluginSettings).where(GlobalPluginSettings.plugin == name))
+    db.session.execute(sa.delete(InstalledPlugin).where(InstalledPlugin.name == name))
+    audit.record("plugin.uninstalled", object_type="plugin", object_id=name)
+    db.session.commit()
+
+
+def _has_branch(cfg, name) -> bool:
+    script = ScriptDirectory.from_config(cfg)
+    return any(name in (rev.branch_labels or ()) for rev in script.walk_revisions())
+
+
+def branch_heads(app, name: str) -> tuple[str | None, str | None]:
+    """(revision applied in the database, newest revision on disk) for one branch."""
+    cfg = alembic_config(app)
+    script = ScriptDirectory.from_config(cfg)
+    if not _has_branch(cfg, name):
+        return None, None
+    head = script.get_revision(f"{name}@head").revision
+    branch_revs = {r.revision for r in script.walk_revisions() if name in r.branch_labels}
+    with db.engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_heads()
+    applied = next((r for r in current if r in branch_revs), None)
+    return applied, head
+
+
+def check(app=None, tables: set[str] | None = None) -> list[str]:
+    """Problems between models and migrations: unapplied heads, then autogenerate diffs."""
+    app = app or current_app._get_current_object()
+    script = ScriptDirectory.from_config(alembic_config(app))
+    problems = []
+    with db.engine.connect() as conn:
+        applied = set(MigrationContext.configure(conn).get_current_heads())
+        missing = set(script.get_heads()) - applied
+        if missing:
+            problems.append(f"not at head: {', '.join(sorted(missing))} not applied (run `shopdesk db upgrade`)")
+        diffs = compare_metadata(MigrationContext.configure(conn, opts=_context_options()), db.metadata)
+    for diff in diffs:
+        table = _diff_table(diff)
+        if tables is None or table in tables:
+            problems.append(f"models differ from migrations: {_describe(diff)}")
+    return problems
+
+
+def _diff_table(diff):
+    item = diff[0] if isinstance(diff, list) else diff
+    for part in item[1:]:
+        name = getattr(part, "name", None) if isinstance(part, sa.Table) else getattr(getattr(part, "table", None), "name", None)
+        if name:
+            return name
+        if isinstance(part, str):
+            return part
+    return None
+
+
+def _describe(diff) -> str:
+    item = diff[0] if isinstance(diff, list) else diff
+    kind = item[0]
+    rest = [getattr(p, "name", p) for p in item[1:] if p is not None]
+    return f"{kind} {' '.join(str(r) for r in rest[:3])}"

@@ -1,0 +1,347 @@
+"""Plugin discovery, metadata, dependencies and per-store hook callers.
+
+Discovery is our own loop over the ``shopdesk.plugins`` entry points rather than pluggy's
+``load_setuptools_entrypoints``: each plugin loads inside its own try/except, so one that
+fails to import, supports another host version, or has unmet ``requires`` is listed as broken
+with its reason while the host starts. Programming errors in hook implementations (an
+unknown hook, wrong arguments) are different: they fail start-up, naming plugin and hook.
+"""
+
+import difflib
+import logging
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points as _entry_points
+from typing import Any, Iterable
+
+import pluggy
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import Version
+
+from . import Manifest, __version__, hookspecs
+
+log = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "shopdesk.plugins"
+
+
+class PluginError(RuntimeError):
+    """A plugin bug that must stop start-up: the message names the plugin and the hook."""
+
+
+@dataclass
+class PluginInfo:
+    name: str
+    label: str = ""
+    description: str = ""
+    version: str = "0"
+    requires: tuple[str, ...] = ()
+    host: str = ""
+    dist: str | None = None
+    obj: Any = None
+    error: str | None = None
+
+    @property
+    def package(self) -> str | None:
+        """Top-level package of the plugin's code: how tables are traced back to it."""
+        if self.obj is None:
+            return None
+        module = getattr(self.obj, "__name__", None) if hasattr(self.obj, "__file__") else type(self.obj).__module__
+        return (module or "").split(".")[0] or None
+
+
+@dataclass
+class PluginContext:
+    """What a store hook gets: the store, and this plugin's own resolved settings."""
+
+    store: Any
+    plugin: str
+    settings: dict = field(default_factory=dict)
+
+
+@dataclass
+class HookResult:
+    plugin: str
+    value: Any = None
+    error: BaseException | None = None
+
+
+# --- discovery -------------------------------------------------------------------------
+
+
+def _candidate_from_entry_point(ep) -> PluginInfo:
+    info = PluginInfo(name=ep.name, dist=ep.dist.name if ep.dist else None)
+    if ep.dist is not None:
+        info.version = ep.dist.version
+    try:
+        info.obj = ep.load()
+    except Exception as exc:  # any import-time failure makes the plugin broken, not the host
+        info.error = f"import failed: {type(exc).__name__}: {exc}"
+    return info
+
+
+def _candidate_from_object(obj) -> PluginInfo:
+    manifest = getattr(obj, "manifest", None)
+    name = manifest.name if isinstance(manifest, Manifest) else getattr(obj, "__name__", repr(obj))
+    return PluginInfo(name=name, obj=obj)
+
+
+def apply_manifest(info: PluginInfo, host_version: str):
+    manifest = getattr(info.obj, "manifest", None)
+    if not isinstance(manifest, Manifest):
+        info.error = "no manifest: the plugin module must define `manifest = shopdesk.Manifest(...)`"
+        return
+    if manifest.name != info.name:
+        info.error = f"entry point name '{info.name}' differs from manifest name '{manifest.name}'"
+        return
+    info.label, info.description = manifest.label, manifest.description
+    info.requires, info.host = tuple(manifest.requires), manifest.host
+    if manifest.version:
+        info.version = manifest.version
+    try:
+        supported = SpecifierSet(manifest.host)
+    except InvalidSpecifier:
+        info.error = f"invalid host version specifier '{manifest.host}'"
+        return
+    if not supported.contains(Version(host_version), prereleases=True):
+        info.error = f"supports host {manifest.host}, this host is {host_version}"
+
+
+def _mark_duplicates(infos: list[PluginInfo]):
+    by_name: dict[str, list[PluginInfo]] = {}
+    for info in infos:
+        by_name.setdefault(info.name, []).append(info)
+    for name, same in by_name.items():
+        if len(same) > 1:
+            sources = " and ".join(i.dist or repr(i.obj) for i in same)
+            for info in same:
+                info.error = f"duplicate plugin name '{name}': provided by {sources}"
+
+
+def _find_cycle(graph: dict[str, tuple[str, ...]]) -> list[str] | None:
+    state: dict[str, int] = {}  # 1 visiting, 2 done
+
+    def visit(node, path):
+        state[node] = 1
+        for dep in graph.get(node, ()):
+            if dep not in graph:
+                continue
+            if state.get(dep) == 1:
+                return path[path.index(dep):] + [dep]
+            if state.get(dep) is None and (cycle := visit(dep, path + [dep])):
+                return cycle
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if state.get(node) is None and (cycle := visit(node, [node])):
+            return cycle
+    return None
+
+
+def _mark_unmet_requires(infos: list[PluginInfo]):
+    working = {i.name: i for i in infos if i.error is None}
+    while cycle := _find_cycle({n: i.requires for n, i in working.items()}):
+        for name in set(cycle):
+            working.pop(name).error = f"cyclic requires: {' -> '.join(cycle)}"
+    changed = True
+    while changed:  # a plugin needing a broken plugin is broken too
+        changed = False
+        known = {i.name: i for i in infos}
+        for name, info in list(working.items()):
+            for dep in info.requires:
+                if dep not in working:
+                    why = "is not installed" if dep not in known else "is broken"
+                    info.error = f"requires '{dep}', which {why}"
+                    del working[name]
+                    changed = True
+                    break
+
+
+def discover(entry_points: Iterable | None = None, objects: Iterable = (),
+             host_version: str = __version__) -> list[PluginInfo]:
+    """Load every candidate plugin and decide which work; never raises for a bad plugin."""
+    if entry_points is None:
+        entry_points = _entry_points(group=ENTRY_POINT_GROUP)
+    infos = [_candidate_from_entry_point(ep) for ep in entry_points]
+    infos += [_candidate_from_object(obj) for obj in objects]
+    for info in infos:
+        if info.error is None:
+            apply_manifest(info, host_version)
+    _mark_duplicates(infos)
+    _mark_unmet_requires(infos)
+    for info in infos:
+        if info.error:
+            log.warning("plugin %s is broken: %s", info.name, info.error)
+    return sorted(infos, key=lambda i: i.name)
+
+
+def _hook_names() -> list[str]:
+    return [n for n in dir(hookspecs) if hasattr(getattr(hookspecs, n), "shopdesk_spec")]
+
+
+def register_checked(pm: pluggy.PluginManager, info: PluginInfo):
+    """Register one plugin; a hookimpl that does not match its spec raises PluginError."""
+    try:
+        pm.register(info.obj, name=info.name)
+    except pluggy.PluginValidationError as exc:
+        raise PluginError(f"plugin '{info.name}': {exc}") from exc
+
+
+def check_pending(pm: pluggy.PluginManager):
+    """Fail on hookimpls that match no hookspec (usually a misspelt hook name)."""
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        plugin_name = pm.get_name(exc.plugin) if exc.plugin is not None else "?"
+        unknown = [
+            name for name, caller in pm.hook.__dict__.items()
+            if isinstance(caller, pluggy.HookCaller) and caller.spec is None
+            and any(impl.plugin is exc.plugin and not impl.optionalhook for impl in caller.get_hookimpls())
+        ]
+        hints = []
+        for name in unknown:
+            close = difflib.get_close_matches(name, _hook_names(), n=1)
+            hints.append(f"'{name}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+        raise PluginError(
+            f"plugin '{plugin_name}' implements unknown hook {', '.join(hints) or str(exc)}"
+        ) from exc
+
+
+# --- the registry --------------------------------------------------------------------------
+
+
+class Registry:
+    """The application's plugins: what is installed, what works, and per-store hook views."""
+
+    def __init__(self, infos: list[PluginInfo]):
+        self.pm = pluggy.PluginManager("shopdesk")
+        self.pm.add_hookspecs(hookspecs)
+        self.plugins: dict[str, PluginInfo] = {}
+        for info in infos:
+            # A duplicate name keeps the first entry for listing; both carry the error.
+            self.plugins.setdefault(info.name, info)
+        for info in infos:
+            if info.error is None:
+                register_checked(self.pm, info)
+        check_pending(self.pm)
+        self.working = frozenset(i.name for i in infos if i.error is None)
+        self.settings_schemas: dict[str, type] = {
+            r.plugin: r.value for r in self.each("settings_schema") if r.value is not None
+        }
+        self._store_views: dict[int, StoreHooks] = {}
+        self._migrated_versions: dict[str, str] | None = None
+
+    @classmethod
+    def load(cls, entry_points=None, objects=(), host_version=__version__):
+        return cls(discover(entry_points, objects, host_version))
+
+    @property
+    def broken(self) -> dict[str, str]:
+        return {n: i.error for n, i in self.plugins.items() if i.error}
+
+    def require_working(self, name: str) -> PluginInfo:
+        from .stores import PluginStateError
+
+        info = self.plugins.get(name)
+        if info is None:
+            known = difflib.get_close_matches(name, list(self.plugins), n=1)
+            hint = f" (did you mean '{known[0]}'?)" if known else ""
+            raise PluginStateError(f"no plugin named '{name}' is installed{hint}")
+        if info.error:
+            raise PluginStateError(f"plugin '{name}' is broken: {info.error}")
+        return info
+
+    # -- calling hooks --
+
+    def each(self, hook: str, impls=None, *, isolate: bool = False, context=None, **kwargs) -> list[HookResult]:
+        """Call every implementation of ``hook`` separately, in plugin-name order.
+
+        With ``isolate`` a failing implementation is logged with its plugin's name and
+        returned as an error result while the others still run (event-style hooks).
+        ``context(plugin)`` builds the per-plugin ``ctx`` argument for store hooks.
+        """
+        if impls is None:
+            impls = getattr(self.pm.hook, hook).get_hookimpls()
+        results = []
+        for impl in sorted(impls, key=lambda i: i.plugin_name):
+            args = dict(kwargs)
+            if context is not None:
+                args["ctx"] = context(impl.plugin_name)
+            try:
+                value = impl.function(*[args[a] for a in impl.argnames])
+            except Exception as exc:
+                if not isolate:
+                    raise
+                log.exception("plugin %s failed in hook %s", impl.plugin_name, hook)
+                results.append(HookResult(impl.plugin_name, error=exc))
+            else:
+                results.append(HookResult(impl.plugin_name, value))
+        return results
+
+    def call_plugin(self, name: str, hook: str, *, isolate: bool = False, **kwargs):
+        """Call one plugin's implementation of ``hook`` (e.g. ``store_enabled``), if it has one."""
+        impls = [i for i in getattr(self.pm.hook, hook).get_hookimpls() if i.plugin_name == name]
+        results = self.each(hook, impls, isolate=isolate, **kwargs)
+        return results[0].value if results else None
+
+    # -- per store --
+
+    def context(self, store, name: str) -> PluginContext:
+        from .stores import resolved_settings
+
+        return PluginContext(store=store, plugin=name, settings=resolved_settings(self, store, name))
+
+    def for_store(self, store) -> "StoreHooks":
+        """The store's hook view, rebuilt only when the store's ``plugins_version`` moved."""
+        view = self._store_views.get(store.id)
+        if view is None or view.version != store.plugins_version:
+            from .stores import enabled_plugins
+
+            enabled = frozenset(enabled_plugins(store)) & self.working
+            view = StoreHooks(self, store, enabled)
+            self._store_views[store.id] = view
+        view.store = store  # the caller's live object; the cached view outlives sessions
+        return view
+
+    def migrated_version(self, name: str) -> str | None:
+        from .migrate import migrated_versions
+
+        return migrated_versions().get(name)
+
+
+class StoreHooks:
+    """The hooks of one store: only the plugins enabled there take part.
+
+    ``view.some_hook(...)`` is pluggy's ``subset_hook_caller``, built once per hook and
+    version. Store hooks that take ``ctx`` go through :meth:`each`, which hands every plugin
+    its own settings.
+    """
+
+    def __init__(self, registry: Registry, store, enabled: frozenset[str]):
+        self.registry = registry
+        self.store = store
+        self.store_id = store.id
+        self.version = store.plugins_version
+        self.enabled = enabled
+        pm = registry.pm
+        self._removed = [pm.get_plugin(n) for n in registry.working - enabled]
+        self._settings: dict[str, dict] = {}
+
+    def __getattr__(self, hook: str):
+        if hook.startswith("_"):
+            raise AttributeError(hook)
+        caller = self.registry.pm.subset_hook_caller(hook, self._removed)
+        self.__dict__[hook] = caller
+        return caller
+
+    def context(self, plugin: str) -> PluginContext:
+        settings = self._settings.get(plugin)
+        if settings is None:
+            settings = self._settings[plugin] = self.registry.context(self.store, plugin).settings
+        return PluginContext(store=self.store, plugin=plugin, settings=settings)
+
+    def each(self, hook: str, *, isolate: bool = True, **kwargs) -> list[HookResult]:
+        impls = getattr(self, hook).get_hookimpls()
+        needs_ctx = any("ctx" in i.argnames for i in impls)
+        return self.registry.each(hook, impls, isolate=isolate,
+                                  context=self.context if needs_ctx else None, **kwargs)

@@ -1,0 +1,114 @@
+"""The UI shell: layout, store switcher, navigation from plugins, dashboard, plugin admin."""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from marshmallow import ValidationError
+
+from .. import settings as plugin_settings
+from ..db import db
+from ..stores import PluginStateError, Store, configure_plugin, disable_plugin, enable_plugin, resolved_settings
+
+
+@dataclass
+class NavItem:
+    """A side-navigation entry a plugin returns from ``nav_items``."""
+
+    label: str
+    endpoint: str
+    icon: str = "circle"
+    order: int = 100
+
+
+@dataclass
+class Widget:
+    """A dashboard card a plugin returns from ``dashboard_widgets``; ``html`` is trusted markup."""
+
+    title: str
+    html: str
+    order: int = 100
+
+
+bp = Blueprint("shell", __name__, template_folder="templates")
+
+
+@bp.app_context_processor
+def shell_context():
+    store = getattr(g, "store", None)
+    if store is None or not current_user.is_authenticated:
+        return {"nav": [], "stores": []}
+    hooks = g.hooks
+    items = [item for r in hooks.each("nav_items", user=current_user) if not r.error for item in (r.value or [])]
+    stores = db.session.scalars(sa.select(Store).order_by(Store.name)).all()
+    return {"nav": sorted(items, key=lambda i: (i.order, i.label)), "stores": stores}
+
+
+@bp.route("/")
+@login_required
+def home():
+    store = db.session.scalar(sa.select(Store).order_by(Store.id))
+    if store is None:
+        return render_template("shell/no_store.html")
+    return redirect(url_for("shell.dashboard", store=store.slug))
+
+
+@bp.route("/s/<store>/")
+@login_required
+def dashboard():
+    cards = []
+    for result in g.hooks.each("dashboard_widgets", user=current_user):
+        if result.error is not None:
+            cards.append({"title": result.plugin, "error": f"This widget failed: {result.error}", "order": 999})
+        else:
+            cards += [{"title": w.title, "html": w.html, "order": w.order} for w in result.value or []]
+    return render_template("shell/dashboard.html", cards=sorted(cards, key=lambda c: c["order"]))
+
+
+@bp.route("/s/<store>/plugins", methods=["GET", "POST"])
+@login_required
+def plugins():
+    registry = current_app.extensions["shopdesk"]
+    if request.method == "POST":
+        name, action = request.form.get("plugin", ""), request.form.get("action", "")
+        try:
+            if action == "enable":
+                enable_plugin(registry, g.store, name)
+            elif action == "disable":
+                disable_plugin(registry, g.store, name)
+            else:
+                abort(400, description="action: must be enable or disable")
+            db.session.commit()
+            flash(f"{name}: {action}d.", "success")
+        except PluginStateError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        return redirect(url_for("shell.plugins"))
+    return render_template("shell/plugins.html", plugins=registry.plugins.values(),
+                           enabled=g.hooks.enabled, configurable=registry.settings_schemas)
+
+
+@bp.route("/s/<store>/plugins/<name>/settings", methods=["GET", "POST"])
+@login_required
+def plugin_settings_page(name):
+    registry = current_app.extensions["shopdesk"]
+    schema_cls = registry.settings_schemas.get(name)
+    if name not in registry.working or schema_cls is None:
+        abort(404)
+    errors, status = {}, 200
+    if request.method == "POST":
+        fields = plugin_settings.describe(schema_cls)
+        changes = {f["name"]: request.form[f["name"]] for f in fields
+                   if f["name"] in request.form and not (f["secret"] and request.form[f["name"]] == "")}
+        try:
+            configure_plugin(registry, g.store, name, changes)
+            db.session.commit()
+            flash(f"{name}: settings saved.", "success")
+            return redirect(url_for("shell.plugin_settings_page", name=name))
+        except ValidationError as exc:
+            db.session.rollback()
+            errors, status = exc.messages, 400
+    values = plugin_settings.masked(schema_cls, resolved_settings(registry, g.store, name))
+    return render_template("shell/plugin_settings.html", plugin=registry.plugins[name],
+                           fields=plugin_settings.describe(schema_cls), values=values, errors=errors), status
