@@ -42,7 +42,7 @@ def _store(slug) -> Store:
     try:
         return get_store(slug)
     except PluginStateError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise OneLineError(str(exc)) from None
 
 
 def _pairs(items) -> dict:
@@ -50,13 +50,28 @@ def _pairs(items) -> dict:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise click.UsageError(f"setting '{item}': write it as key=value")
+            raise OneLineError(f"setting '{item}': write it as key=value")
         values[key] = value
     return values
 
 
-cli = FlaskGroup(create_app=create_app, name="shopdesk", add_version_option=False,
-                 help="Shopdesk back-office: database, stores, plugins, demo, users and the server.")
+class OneLineError(click.UsageError):
+    """A bad argument or refused request: shown as one ``Error:`` line, exit status 2."""
+
+    def show(self, file=None):
+        click.echo(f"Error: {self.format_message()}", err=True)
+
+
+class ShopdeskGroup(FlaskGroup):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except EXPECTED_ERRORS as exc:
+            raise OneLineError(_one_line(exc)) from exc
+
+
+cli = ShopdeskGroup(create_app=create_app, name="shopdesk", add_version_option=False,
+                    help="Shopdesk back-office: database, stores, plugins, demo, users and the server.")
 
 # --- db ----------------------------------------------------------------------------------
 
@@ -88,6 +103,15 @@ def db_downgrade(plugin):
     _show_alembic_progress()
     migrate.downgrade_plugin(plugin)
     click.echo(f"Plugin '{plugin}' uninstalled from the database.")
+
+
+@db_group.command("revision")
+@click.argument("plugin")
+@click.option("-m", "--message", required=True, help="What the revision changes.")
+def db_revision(plugin, message):
+    """Autogenerate PLUGIN's next migration from its models (for plugin authors)."""
+    path = migrate.new_revision(plugin, message)
+    click.echo(f"Wrote {path}: review it, then run `shopdesk db upgrade`.")
 
 
 @db_group.command("check")
@@ -194,7 +218,7 @@ def plugins_configure(is_global, args):
     """STORE PLUGIN key=value...  (or: --global PLUGIN key=value...)"""
     needed = 1 if is_global else 2
     if len(args) < needed + 1:
-        raise click.UsageError("usage: plugins configure STORE PLUGIN key=value... "
+        raise OneLineError("usage: plugins configure STORE PLUGIN key=value... "
                                "or plugins configure --global PLUGIN key=value...")
     store = None if is_global else _store(args[0])
     plugin, values = args[needed - 1], _pairs(args[needed:])
@@ -266,7 +290,7 @@ def users_create(email, name, password):
 def _user(email) -> User:
     user = db.session.scalar(sa.select(User).filter_by(email=email.strip().lower()))
     if user is None:
-        raise click.UsageError(f"no user with email '{email}'")
+        raise OneLineError(f"no user with email '{email}'")
     return user
 
 
@@ -301,7 +325,4 @@ def main(argv=None):
     except click.ClickException as exc:
         click.echo(f"Error: {exc.format_message()}", err=True)
         sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
-    except EXPECTED_ERRORS as exc:
-        click.echo(f"Error: {_one_line(exc)}", err=True)
-        sys.exit(2)
     sys.exit(result if isinstance(result, int) else 0)

@@ -6,6 +6,7 @@ a plugin whose package is newer than that "needs upgrade" and cannot be enabled.
 """
 
 import os
+from contextvars import ContextVar
 from datetime import datetime
 from pathlib import Path
 
@@ -39,6 +40,10 @@ class MigrationError(RuntimeError):
     pass
 
 
+# While generating a plugin's revision, autogenerate looks at that plugin's tables only.
+_only_tables: ContextVar[set[str] | None] = ContextVar("shopdesk_only_tables", default=None)
+
+
 def version_dirs(registry) -> dict[str, list[Path]]:
     dirs = {HOST_BRANCH: [HERE / "migrations" / "versions"]}
     for result in registry.each("migration_dirs"):
@@ -58,7 +63,13 @@ def alembic_config(app) -> Config:
 
 def _include_object(obj, name, type_, reflected, compare_to):
     # Tables no model knows (an uninstalled plugin's leftovers, job stores) are not ours to diff.
-    return not (type_ == "table" and reflected and compare_to is None)
+    if type_ == "table" and reflected and compare_to is None:
+        return False
+    only = _only_tables.get()
+    if only is not None:
+        table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)
+        return table in only
+    return True
 
 
 def _render_item(type_, obj, autogen_context):
@@ -129,6 +140,34 @@ def downgrade_plugin(name: str, app=None):
     db.session.execute(sa.delete(InstalledPlugin).where(InstalledPlugin.name == name))
     audit.record("plugin.uninstalled", object_type="plugin", object_id=name)
     db.session.commit()
+
+
+def new_revision(name: str, message: str, app=None) -> str:
+    """Autogenerate the next revision of plugin ``name`` from its models, in its own branch."""
+    from .checks import plugin_tables
+
+    app = app or current_app._get_current_object()
+    registry = app.extensions["shopdesk"]
+    info = registry.require_working(name)
+    dirs = version_dirs(registry).get(name)
+    if not dirs:
+        raise MigrationError(f"plugin '{name}' has no `migration_dirs` hook: add one first")
+    dirs[0].mkdir(parents=True, exist_ok=True)
+    cfg = alembic_config(app)
+    script = ScriptDirectory.from_config(cfg)
+    existing = [r for r in script.walk_revisions() if name in r.branch_labels]
+    options = dict(message=message, autogenerate=True, version_path=str(dirs[0]),
+                   rev_id=f"{name}_{len(existing) + 1:04d}")
+    if existing:
+        options.update(head=f"{name}@head")
+    else:
+        options.update(head="base", branch_label=name, depends_on="host_0001")
+    token = _only_tables.set(plugin_tables(info))
+    try:
+        script_obj = command.revision(cfg, **options)
+    finally:
+        _only_tables.reset(token)
+    return script_obj.path
 
 
 def _has_branch(cfg, name) -> bool:

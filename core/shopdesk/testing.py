@@ -1,0 +1,217 @@
+"""pytest plugin for Shopdesk and its plugins (installed as the ``pytest11`` entry point).
+
+Fixtures: ``app``, ``db``, ``store``, ``bare_store``, ``user``, ``client``, ``cli``,
+``make_app``. Every test using the database runs twice, on SQLite and on PostgreSQL
+(``SHOPDESK_TEST_POSTGRES_URL``); without that variable the PostgreSQL half is skipped and
+the run says so, and with ``SHOPDESK_REQUIRE_POSTGRES=1`` (CI) a skip is an error.
+
+Register a plugin object for one test with a marker::
+
+    @pytest.mark.shopdesk_plugins(MyTestPlugin())
+    def test_it(app, store): ...
+"""
+
+import os
+import shutil
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from cryptography.fernet import Fernet
+from flask_login import FlaskLoginClient
+
+POSTGRES_ENV = "SHOPDESK_TEST_POSTGRES_URL"
+REQUIRE_ENV = "SHOPDESK_REQUIRE_POSTGRES"
+BACKENDS = ["sqlite", "postgresql"]
+_SETTINGS_KEY = Fernet.generate_key()
+_skipped_postgres = []
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "shopdesk_plugins(*objs): register plugin objects for this test")
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _skipped_postgres and not os.environ.get(POSTGRES_ENV):
+        terminalreporter.write_line(
+            f"PostgreSQL: {len(_skipped_postgres)} test(s) skipped; set {POSTGRES_ENV} to run them",
+            yellow=True, bold=True,
+        )
+
+
+def postgres_url_or_skip() -> str:
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        if os.environ.get(REQUIRE_ENV):
+            pytest.fail(f"{REQUIRE_ENV} is set but {POSTGRES_ENV} is not: PostgreSQL tests must run here")
+        _skipped_postgres.append(1)
+        pytest.skip(f"PostgreSQL not configured ({POSTGRES_ENV})")
+    return url
+
+
+def _base_config(instance) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SHOPDESK_SETTINGS_KEY": _SETTINGS_KEY,
+        "INSTANCE_PATH": str(instance),
+        "WTF_CSRF_ENABLED": False,
+    }
+
+
+def _migrate(url, instance):
+    from .app import create_app
+    from .migrate import upgrade
+
+    app = create_app({**_base_config(instance), "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade(app)
+        from .db import db
+
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory):
+    """One migrated SQLite file per session; each test gets a copy (fast, isolated)."""
+    folder = tmp_path_factory.mktemp("shopdesk-template")
+    path = folder / "template.db"
+    _migrate(f"sqlite:///{path}", folder)
+    return path
+
+
+@pytest.fixture(scope="session")
+def _postgres_schema(tmp_path_factory):
+    """A fresh schema migrated once per session; tests truncate it afterwards."""
+    url = postgres_url_or_skip()
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+    _migrate(url, tmp_path_factory.mktemp("shopdesk-pg"))
+    return url
+
+
+KEEP_TABLES = {"alembic_version", "installed_plugins"}
+
+
+def _truncate_postgres(url):
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        tables = [t for t in sa.inspect(conn).get_table_names() if t not in KEEP_TABLES]
+        if tables:
+            conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path):
+    """The URL of a migrated, empty database: SQLite and PostgreSQL in turn."""
+    if request.param == "sqlite":
+        path = tmp_path / "shopdesk.db"
+        shutil.copy(request.getfixturevalue("_sqlite_template"), path)
+        yield f"sqlite:///{path}"
+    else:
+        url = request.getfixturevalue("_postgres_schema")
+        yield url
+        _truncate_postgres(url)
+
+
+@pytest.fixture
+def make_app(request, database_url, tmp_path):
+    """Build an app on this test's database; call it twice for two processes' worth of apps."""
+    from .app import create_app
+    from .db import db
+
+    marker = request.node.get_closest_marker("shopdesk_plugins")
+    marked = marker.args if marker else ()
+    apps = []
+
+    def factory(plugins=(), entry_points=None, **config):
+        app = create_app(
+            {**_base_config(tmp_path / f"instance-{len(apps)}"), "SQLALCHEMY_DATABASE_URI": database_url, **config},
+            plugins=tuple(marked) + tuple(plugins), entry_points=entry_points,
+        )
+        app.test_client_class = FlaskLoginClient
+        apps.append(app)
+        return app
+
+    yield factory
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app()
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def db(app):
+    from .db import db as _db
+
+    yield _db
+    _db.session.rollback()
+
+
+@pytest.fixture
+def bare_store(db):
+    """A store with no plugin enabled."""
+    from .stores import create_store
+
+    store = create_store(f"store-{uuid.uuid4().hex[:8]}", "Bare Store")
+    db.session.commit()
+    return store
+
+
+@pytest.fixture
+def store(app, db):
+    """A store named 'acme' with every working plugin enabled (in dependency order)."""
+    from .demo import dependency_order
+    from .stores import create_store, enable_plugin
+
+    the_store = create_store("acme", "Acme Store", currency="USD")
+    registry = app.extensions["shopdesk"]
+    for name in dependency_order(registry):
+        enable_plugin(registry, the_store, name)
+    db.session.commit()
+    return the_store
+
+
+@pytest.fixture
+def user(db):
+    from .auth.models import create_user
+
+    the_user = create_user("owner@example.com", "correct horse battery", name="Owner")
+    db.session.commit()
+    return the_user
+
+
+@pytest.fixture
+def client(app, user, store):
+    """A test client signed in as ``user``; API calls name ``store`` in the store header."""
+    from .api import STORE_HEADER
+
+    test_client = app.test_client(user=user)
+    test_client.environ_base["HTTP_" + STORE_HEADER.upper().replace("-", "_")] = store.slug
+    return test_client
+
+
+@pytest.fixture
+def cli(app):
+    """Invoke ``shopdesk`` commands against this test's app: ``cli("plugins", "list")``."""
+    from flask.cli import ScriptInfo
+
+    from .cli import cli as shopdesk_cli
+
+    runner = app.test_cli_runner()
+
+    def invoke(*args, input=None):
+        return runner.invoke(shopdesk_cli, list(args), obj=ScriptInfo(create_app=lambda: app), input=input)
+
+    return invoke
