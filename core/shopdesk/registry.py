@@ -184,7 +184,7 @@ def register_checked(pm: pluggy.PluginManager, info: PluginInfo):
     try:
         pm.register(info.obj, name=info.name)
     except pluggy.PluginValidationError as exc:
-        raise PluginError(f"plugin '{info.name}': {exc}") from exc
+        raise PluginError(f"plugin '{info.name}': " + "; ".join(str(exc).splitlines())) from exc
 
 
 def check_pending(pm: pluggy.PluginManager):

@@ -5,7 +5,7 @@ Fixtures: ``app``, ``db``, ``store``, ``bare_store``, ``user``, ``client``, ``cl
 (``SHOPDESK_TEST_POSTGRES_URL``); without that variable the PostgreSQL half is skipped and
 the run says so, and with ``SHOPDESK_REQUIRE_POSTGRES=1`` (CI) a skip is an error.
 
-Register a plugin object for one test with a marker::
+Register a plugin object for one test with a marker (``make_plugin`` builds one)::
 
     @pytest.mark.shopdesk_plugins(MyTestPlugin())
     def test_it(app, store): ...
@@ -13,6 +13,7 @@ Register a plugin object for one test with a marker::
 
 import os
 import shutil
+import types
 import uuid
 
 import pytest
@@ -27,8 +28,22 @@ _SETTINGS_KEY = Fernet.generate_key()
 _skipped_postgres = []
 
 
+def make_plugin(name, *, requires=(), host=">=0.1", version="1.0", **hooks):
+    """A plugin object for one test: ``make_plugin("a", nav_items=lambda ctx, user: [...])``."""
+    from . import Manifest, hookimpl
+
+    manifest = Manifest(name=name, label=name.title(), description=f"The {name} test plugin.",
+                        requires=tuple(requires), host=host, version=version)
+    return types.SimpleNamespace(manifest=manifest, **{hook: hookimpl(fn) for hook, fn in hooks.items()})
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "shopdesk_plugins(*objs): register plugin objects for this test")
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped and "PostgreSQL not configured" in str(report.longrepr):
+        _skipped_postgres.append(report.nodeid)
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -44,7 +59,6 @@ def postgres_url_or_skip() -> str:
     if not url:
         if os.environ.get(REQUIRE_ENV):
             pytest.fail(f"{REQUIRE_ENV} is set but {POSTGRES_ENV} is not: PostgreSQL tests must run here")
-        _skipped_postgres.append(1)
         pytest.skip(f"PostgreSQL not configured ({POSTGRES_ENV})")
     return url
 
@@ -123,18 +137,27 @@ def make_app(request, database_url, tmp_path):
     """Build an app on this test's database; call it twice for two processes' worth of apps."""
     from .app import create_app
     from .db import db
+    from .migrate import upgrade
 
     marker = request.node.get_closest_marker("shopdesk_plugins")
     marked = marker.args if marker else ()
     apps = []
 
-    def factory(plugins=(), entry_points=None, **config):
+    def factory(plugins=(), entry_points=None, migrate=True, **config):
+        """``plugins`` are added to the marker's; ``entry_points=[]`` hides installed plugins.
+
+        Plugins given here are migrated (their versions recorded) unless ``migrate=False``.
+        """
+        extra = tuple(marked) + tuple(plugins)
         app = create_app(
             {**_base_config(tmp_path / f"instance-{len(apps)}"), "SQLALCHEMY_DATABASE_URI": database_url, **config},
-            plugins=tuple(marked) + tuple(plugins), entry_points=entry_points,
+            plugins=extra, entry_points=entry_points,
         )
         app.test_client_class = FlaskLoginClient
         apps.append(app)
+        if extra and migrate:
+            with app.app_context():
+                upgrade(app)
         return app
 
     yield factory
