@@ -175,7 +175,7 @@ bp = flask.Blueprint("bench", __name__, url_prefix="/bench")
 def index():
     return "ok"
 
-app = flask.Flask("bench")
+app = flask.Flask(__name__)
 app.register_blueprint(bp)
 """
 
@@ -194,7 +194,7 @@ app = create_app({config!r})
 
 
 def bare_flask_app():
-    namespace: dict = {}
+    namespace: dict = {"__name__": "__main__"}
     exec(BARE_FLASK, namespace)
     return namespace["app"]
 

@@ -13,7 +13,6 @@ Register a plugin object for one test with a marker (``make_plugin`` builds one)
 
 import os
 import shutil
-import types
 import uuid
 
 import pytest
@@ -34,7 +33,8 @@ def make_plugin(name, *, requires=(), host=">=0.1", version="1.0", **hooks):
 
     manifest = Manifest(name=name, label=name.title(), description=f"The {name} test plugin.",
                         requires=tuple(requires), host=host, version=version)
-    return types.SimpleNamespace(manifest=manifest, **{hook: hookimpl(fn) for hook, fn in hooks.items()})
+    namespace = {hook: staticmethod(hookimpl(fn)) for hook, fn in hooks.items()}
+    return type(f"{name.title()}TestPlugin", (), {"manifest": manifest, **namespace})()
 
 
 def pytest_configure(config):
