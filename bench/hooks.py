@@ -21,13 +21,14 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 import timeit
+import warnings
 from pathlib import Path
 
 import pluggy
 from cryptography.fernet import Fernet
+from pluggy._hooks import _SubsetHookCaller  # only for the prototype below
 
 import shopdesk
 import shopdesk.hookspecs
@@ -63,6 +64,92 @@ class BenchPlugin:
 def plain_function(cli):
     """The same signature and body as the hook implementation, without pluggy."""
     return None
+
+
+# --- prototype of a cheaper per-store view (benchmark only; core is unchanged) ------------------
+
+
+class _CachedSubsetCaller(_SubsetHookCaller):
+    """pluggy's subset caller with the subset computed once instead of on every call.
+
+    ``HookCaller.__call__`` (argument checks, firstresult, the copy) runs unchanged; the slot
+    shadows ``_SubsetHookCaller._hookimpls``, a property that filters every installed plugin's
+    implementation on each call.
+    """
+
+    __slots__ = ("_hookimpls",)
+
+    def __init__(self, orig, remove_plugins):
+        super().__init__(orig, remove_plugins)
+        self._hookimpls = [i for i in orig._hookimpls if i.plugin not in remove_plugins]
+
+
+class _StoreHookCaller:
+    """A minimal caller: the subset and the spec's options resolved once, per view.
+
+    Does what ``HookCaller.__call__`` does for a non-historic hook (spec defaults, warning on
+    a missing argument, firstresult) through the same ``pm._hookexec``, without the property
+    look-ups a ``_SubsetHookCaller`` makes on every call.
+    """
+
+    __slots__ = ("name", "_hookexec", "_impls", "_argnames", "_defaults", "_firstresult")
+
+    def __init__(self, orig, remove_plugins):
+        spec = orig.spec
+        self.name = orig.name
+        self._hookexec = orig._hookexec
+        self._impls = [i for i in orig.get_hookimpls() if i.plugin not in remove_plugins]
+        self._argnames = spec.argnames if spec else ()
+        self._defaults = spec.kwargdefaults if spec else {}
+        self._firstresult = spec.opts.get("firstresult", False) if spec else False
+
+    def get_hookimpls(self):
+        return self._impls.copy()
+
+    def __call__(self, **kwargs):
+        if self._defaults:
+            kwargs = {**self._defaults, **kwargs}
+        for argname in self._argnames:
+            if argname not in kwargs:
+                warnings.warn(f"Argument {argname!r} declared in the hookspec is missing "
+                              f"in this call of {self.name}", stacklevel=2)
+        return self._hookexec(self.name, self._impls.copy(), kwargs, self._firstresult)
+
+
+class PrototypeView:
+    caller_class = _CachedSubsetCaller
+
+    def __init__(self, registry, store, version):
+        self.pm = registry.pm
+        self.version = version
+        self.store = store
+        self._removed = {registry.pm.get_plugin(n) for n in registry.working - registry.for_store(store).enabled}
+
+    def __getattr__(self, hook):
+        if hook.startswith("_"):
+            raise AttributeError(hook)
+        orig = getattr(self.pm.hook, hook)
+        remove = self._removed.intersection(i.plugin for i in orig.get_hookimpls())
+        caller = self.__dict__[hook] = self.caller_class(orig, remove) if remove else orig
+        return caller
+
+
+class MinimalPrototypeView(PrototypeView):
+    caller_class = _StoreHookCaller
+
+
+def prototype_for_store(registry, store, views, view_class=PrototypeView):
+    """``Registry.for_store`` reading loaded column values from the instance dict."""
+    loaded = store.__dict__
+    try:
+        store_id, version = loaded["id"], loaded["plugins_version"]
+    except KeyError:  # expired after a commit: let SQLAlchemy load them
+        store_id, version = store.id, store.plugins_version
+    view = views.get(store_id)
+    if view is None or view.version != version:
+        view = views[store_id] = view_class(registry, store, version)
+    view.store = store
+    return view
 
 
 # --- timing helpers ----------------------------------------------------------------------------
@@ -143,8 +230,17 @@ def hook_call_benchmarks(tmp: Path) -> dict:
         # through pluggy's own executor (what a cached per-version impl list would cost).
         subset_impls = caller.get_hookimpls()
         hookexec = registry.pm._hookexec
+        proto_views: dict = {}
+        proto_caller = getattr(prototype_for_store(registry, store, proto_views), HOOK)
+        assert proto_caller.get_hookimpls() == subset_impls
+        minimal_views: dict = {}
+        minimal_caller = getattr(prototype_for_store(registry, store, minimal_views, MinimalPrototypeView), HOOK)
+        assert minimal_caller.get_hookimpls() == subset_impls
+        assert minimal_caller(cli=cli) == getattr(view, HOOK)(cli=cli)
 
-        namespace = dict(functions=functions, cli=cli, pm=pm, registry=registry, store=store,
+        namespace = dict(proto_for_store=prototype_for_store, proto_views=proto_views,
+                         minimal_views=minimal_views, Minimal=MinimalPrototypeView,
+                         functions=functions, cli=cli, pm=pm, registry=registry, store=store,
                          view=view, hook_name=HOOK, subset_impls=subset_impls, hookexec=hookexec)
         cases = {
             "baseline": "for f in functions: f(cli)",
@@ -154,6 +250,9 @@ def hook_call_benchmarks(tmp: Path) -> dict:
             "for_store": "registry.for_store(store)",
             "view_call": f"view.{HOOK}(cli=cli)",
             "cached_impls": "hookexec(hook_name, subset_impls.copy(), {'cli': cli}, False)",
+            # the suggested change, end to end
+            "prototype": f"proto_for_store(registry, store, proto_views).{HOOK}(cli=cli)",
+            "minimal": f"proto_for_store(registry, store, minimal_views, Minimal).{HOOK}(cli=cli)",
         }
         samples = interleaved(cases, namespace)
         assert registry.for_store(store) is view  # the view stayed cached throughout
@@ -268,6 +367,12 @@ def main():
           f"({best['view_call'] / best['plain']:.2f}x plain); precomputed {ENABLED}-impl list "
           f"through pm._hookexec {fmt_us(best['cached_impls'])} "
           f"({best['cached_impls'] / best['plain']:.2f}x plain)")
+    print(f"   prototype A (for_store reading the loaded row + pluggy subset caller with the subset "
+          f"computed once): {fmt_us(best['prototype'])} per call, {best['prototype'] / best['plain']:.2f}x "
+          f"plain (median of per-round ratios {paired_ratio(hooks, 'prototype', 'plain'):.2f}x)")
+    print(f"   prototype B (same, with a minimal caller resolving the spec once): "
+          f"{fmt_us(best['minimal'])} per call, {best['minimal'] / best['plain']:.2f}x plain "
+          f"(median of per-round ratios {paired_ratio(hooks, 'minimal', 'plain'):.2f}x)")
 
     med = {k: statistics.median(v) for k, v in startup.items() if k != "installed"}
     installed = ", ".join(startup["installed"]) or "none"
