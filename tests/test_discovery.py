@@ -28,19 +28,19 @@ def test_a_module_without_manifest_is_broken():
 
 
 def test_a_plugin_for_another_host_version_is_broken():
-    infos = by_name(discover(objects=[plugin("future", host=">=9.0")], host_version="0.1.0"))
+    infos = by_name(discover(entry_points=[], objects=[plugin("future", host=">=9.0")], host_version="0.1.0"))
     assert infos["future"].error == "supports host >=9.0, this host is 0.1.0"
 
 
 def test_unmet_requires_name_what_is_missing_and_propagate():
-    infos = by_name(discover(objects=[plugin("pricing", requires=["catalog"]),
+    infos = by_name(discover(entry_points=[], objects=[plugin("pricing", requires=["catalog"]),
                                       plugin("promo", requires=["pricing"])]))
     assert infos["pricing"].error == "requires 'catalog', which is not installed"
     assert infos["promo"].error == "requires 'pricing', which is broken"
 
 
 def test_cyclic_requires_are_named():
-    infos = by_name(discover(objects=[plugin("a", requires=["b"]), plugin("b", requires=["a"]),
+    infos = by_name(discover(entry_points=[], objects=[plugin("a", requires=["b"]), plugin("b", requires=["a"]),
                                       plugin("c")]))
     assert infos["a"].error == "cyclic requires: a -> b -> a"
     assert infos["b"].error == "cyclic requires: a -> b -> a"
@@ -48,7 +48,7 @@ def test_cyclic_requires_are_named():
 
 
 def test_duplicate_plugin_names_are_named():
-    infos = discover(objects=[plugin("twin"), plugin("twin")])
+    infos = discover(entry_points=[], objects=[plugin("twin"), plugin("twin")])
     assert all(i.error.startswith("duplicate plugin name 'twin'") for i in infos)
 
 

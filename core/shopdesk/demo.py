@@ -60,7 +60,8 @@ def load_demo(echo=click.echo) -> bool:
         for name in plugins:
             enable_plugin(registry, store, name)
             with use_store(store):
-                registry.call_plugin(name, "demo_data", ctx=registry.context(store, name))
+                registry.call_plugin(name, "demo_data", store=store)
+                db.session.flush()
     db.session.commit()
     echo(f"Demo store '{DEMO_SLUG}' created with {len(order)} plugin(s) enabled.")
     return True

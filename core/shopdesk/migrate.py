@@ -16,6 +16,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -100,8 +101,21 @@ def migrated_versions() -> dict[str, str]:
 def upgrade(app=None):
     """Apply every head (host and plugins), then record each working plugin's version."""
     app = app or current_app._get_current_object()
-    registry = app.extensions["shopdesk"]
-    command.upgrade(alembic_config(app), "heads")
+    db.session.commit()  # DDL on another connection must not wait for our own open transaction
+    try:
+        command.upgrade(alembic_config(app), "heads")
+    except CommandError as exc:
+        if "Can't locate revision" not in str(exc):
+            raise
+        raise MigrationError(
+            f"{exc}: the database has a revision of a plugin that is no longer installed; "
+            "reinstall it, run `shopdesk db downgrade PLUGIN`, then uninstall it"
+        ) from exc
+    record_versions(app.extensions["shopdesk"])
+
+
+def record_versions(registry):
+    """Remember which package version each working plugin's schema was migrated for."""
     recorded = migrated_versions()
     for name in sorted(registry.working):
         version = registry.plugins[name].version
@@ -133,6 +147,7 @@ def downgrade_plugin(name: str, app=None):
             f"plugin '{name}' is enabled in store(s) {', '.join(enabled_in)}: disable it there first"
         )
     cfg = alembic_config(app)
+    db.session.commit()  # release our locks before DROP TABLE runs on another connection
     if _has_branch(cfg, name):
         command.downgrade(cfg, f"{name}@base")
     db.session.execute(sa.delete(StorePlugin).where(StorePlugin.plugin == name))
@@ -175,18 +190,24 @@ def _has_branch(cfg, name) -> bool:
     return any(name in (rev.branch_labels or ()) for rev in script.walk_revisions())
 
 
+def _applied(script, conn) -> set[str]:
+    """Every revision the database has, counting those implied by ``depends_on``."""
+    current = MigrationContext.configure(conn).get_current_heads()
+    return {rev.revision for rev in script.iterate_revisions(current, "base")} if current else set()
+
+
 def branch_heads(app, name: str) -> tuple[str | None, str | None]:
-    """(revision applied in the database, newest revision on disk) for one branch."""
+    """(newest revision applied in the database, newest revision on disk) for one branch."""
     cfg = alembic_config(app)
     script = ScriptDirectory.from_config(cfg)
     if not _has_branch(cfg, name):
         return None, None
     head = script.get_revision(f"{name}@head").revision
-    branch_revs = {r.revision for r in script.walk_revisions() if name in r.branch_labels}
     with db.engine.connect() as conn:
-        current = MigrationContext.configure(conn).get_current_heads()
-    applied = next((r for r in current if r in branch_revs), None)
-    return applied, head
+        applied = _applied(script, conn)
+    newest = next((r.revision for r in script.iterate_revisions(head, "base")
+                   if name in r.branch_labels and r.revision in applied), None)
+    return newest, head
 
 
 def check(app=None, tables: set[str] | None = None) -> list[str]:
@@ -195,8 +216,7 @@ def check(app=None, tables: set[str] | None = None) -> list[str]:
     script = ScriptDirectory.from_config(alembic_config(app))
     problems = []
     with db.engine.connect() as conn:
-        applied = set(MigrationContext.configure(conn).get_current_heads())
-        missing = set(script.get_heads()) - applied
+        missing = set(script.get_heads()) - _applied(script, conn)
         if missing:
             problems.append(f"not at head: {', '.join(sorted(missing))} not applied (run `shopdesk db upgrade`)")
         diffs = compare_metadata(MigrationContext.configure(conn, opts=_context_options()), db.metadata)

@@ -139,7 +139,8 @@ def enable_plugin(registry, store, name: str) -> bool:
                  before={"enabled": False}, after={"enabled": True})
     db.session.flush()
     with use_store(store):
-        registry.call_plugin(name, "store_enabled", ctx=registry.context(store, name))
+        registry.call_plugin(name, "store_enabled", store=store)
+        db.session.flush()  # rows the plugin seeded are stamped with this store
     return True
 
 
@@ -165,9 +166,13 @@ def disable_plugin(registry, store, name: str) -> bool:
                  before={"enabled": True}, after={"enabled": False})
     db.session.flush()
     if name in registry.working:
-        with use_store(store):
-            registry.call_plugin(name, "store_disabled", ctx=registry.context(store, name),
-                                 isolate=True)
+        # A failing store_disabled must not block disabling, nor leave half its writes behind.
+        with use_store(store), db.session.begin_nested() as savepoint:
+            result = registry.call_plugin(name, "store_disabled", store=store, isolate=True)
+            if result is not None and result.error is not None:
+                savepoint.rollback()
+            else:
+                db.session.flush()
     return True
 
 

@@ -27,6 +27,15 @@ _SETTINGS_KEY = Fernet.generate_key()
 _skipped_postgres = []
 
 
+class ShopdeskTestClient(FlaskLoginClient):
+    """Each request gets a fresh app context, as in production: nothing leaks through ``g``
+    (the signed-in user, the store) from the test's own app context or an earlier request."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 def make_plugin(name, *, requires=(), host=">=0.1", version="1.0", **hooks):
     """A plugin object for one test: ``make_plugin("a", nav_items=lambda ctx, user: [...])``."""
     from . import Manifest, hookimpl
@@ -137,7 +146,7 @@ def make_app(request, database_url, tmp_path):
     """Build an app on this test's database; call it twice for two processes' worth of apps."""
     from .app import create_app
     from .db import db
-    from .migrate import upgrade
+    from .migrate import record_versions
 
     marker = request.node.get_closest_marker("shopdesk_plugins")
     marked = marker.args if marker else ()
@@ -146,18 +155,19 @@ def make_app(request, database_url, tmp_path):
     def factory(plugins=(), entry_points=None, migrate=True, **config):
         """``plugins`` are added to the marker's; ``entry_points=[]`` hides installed plugins.
 
-        Plugins given here are migrated (their versions recorded) unless ``migrate=False``.
+        Plugins given here count as migrated (their versions are recorded) unless
+        ``migrate=False``; a test plugin with tables of its own needs a fresh database.
         """
         extra = tuple(marked) + tuple(plugins)
         app = create_app(
             {**_base_config(tmp_path / f"instance-{len(apps)}"), "SQLALCHEMY_DATABASE_URI": database_url, **config},
             plugins=extra, entry_points=entry_points,
         )
-        app.test_client_class = FlaskLoginClient
+        app.test_client_class = ShopdeskTestClient
         apps.append(app)
         if extra and migrate:
             with app.app_context():
-                upgrade(app)
+                record_versions(app.extensions["shopdesk"])
         return app
 
     yield factory

@@ -1,10 +1,12 @@
 """The UI shell: layout, store switcher, navigation from plugins, dashboard, plugin admin."""
 
+import logging
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from marshmallow import ValidationError
 
 from .. import settings as plugin_settings
@@ -23,6 +25,13 @@ class NavItem:
 
 
 @dataclass
+class NavLink:
+    label: str
+    url: str
+    icon: str
+
+
+@dataclass
 class Widget:
     """A dashboard card a plugin returns from ``dashboard_widgets``; ``html`` is trusted markup."""
 
@@ -31,6 +40,7 @@ class Widget:
     order: int = 100
 
 
+log = logging.getLogger(__name__)
 bp = Blueprint("shell", __name__, template_folder="templates")
 
 
@@ -39,10 +49,29 @@ def shell_context():
     store = getattr(g, "store", None)
     if store is None or not current_user.is_authenticated:
         return {"nav": [], "stores": []}
-    hooks = g.hooks
-    items = [item for r in hooks.each("nav_items", user=current_user) if not r.error for item in (r.value or [])]
+    nav = []
+    for result in g.hooks.each("nav_items", user=current_user):
+        for item in result.value or []:
+            try:
+                nav.append((item.order, item.label, url_for(item.endpoint), item.icon))
+            except Exception:  # a bad entry loses its link, never the page
+                log.exception("plugin %s returned a bad nav item %r", result.plugin, item)
     stores = db.session.scalars(sa.select(Store).order_by(Store.name)).all()
-    return {"nav": sorted(items, key=lambda i: (i.order, i.label)), "stores": stores}
+    return {"nav": [NavLink(label, url, icon) for _, label, url, icon in sorted(nav)], "stores": stores}
+
+
+def widget_cards() -> list[dict]:
+    """The store's dashboard cards; a plugin whose widgets fail gets an error card instead."""
+    cards = []
+    for result in g.hooks.each("dashboard_widgets", user=current_user):
+        try:
+            if result.error is not None:
+                raise result.error
+            cards += [{"title": str(w.title), "html": Markup(w.html), "order": int(w.order)}
+                      for w in result.value or []]
+        except Exception as exc:
+            cards.append({"title": result.plugin, "error": f"This widget failed: {exc}", "order": 999})
+    return sorted(cards, key=lambda c: c["order"])
 
 
 @bp.route("/")
@@ -57,13 +86,7 @@ def home():
 @bp.route("/s/<store>/")
 @login_required
 def dashboard():
-    cards = []
-    for result in g.hooks.each("dashboard_widgets", user=current_user):
-        if result.error is not None:
-            cards.append({"title": result.plugin, "error": f"This widget failed: {result.error}", "order": 999})
-        else:
-            cards += [{"title": w.title, "html": w.html, "order": w.order} for w in result.value or []]
-    return render_template("shell/dashboard.html", cards=sorted(cards, key=lambda c: c["order"]))
+    return render_template("shell/dashboard.html", cards=widget_cards())
 
 
 @bp.route("/s/<store>/plugins", methods=["GET", "POST"])
