@@ -37,6 +37,7 @@ def ensure_admin() -> str:
     if db.session.scalar(sa.select(User.id).filter_by(email=ADMIN_EMAIL)) is None:
         password = secrets.token_urlsafe(12)
         create_user(ADMIN_EMAIL, password, name="Demo admin")
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(password)
         path.chmod(0o600)
         db.session.commit()
