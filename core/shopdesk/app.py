@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask, abort, g, request
 from flask_bootstrap import Bootstrap5
 from flask_login import current_user
+from flask_smorest import abort as api_abort
 from flask_wtf import CSRFProtect
 
 from . import api as api_module
@@ -133,7 +134,7 @@ def _bind_store_to_requests(app):
         if root in owners and getattr(g, "store", None) is None:
             if not current_user.is_authenticated:
                 abort(401)
-            abort(400, description=f"{api_module.STORE_HEADER} header: name the store (its slug)")
+            api_abort(400, message=f"{api_module.STORE_HEADER} header: name the store (its slug)")
 
     @app.teardown_request
     def unbind_store(exc):

@@ -1,0 +1,96 @@
+"""The UI shell: sign-in, store pages, plugin admin per store, settings form."""
+
+import flask
+import flask_smorest
+import pytest
+import sqlalchemy as sa
+from marshmallow import Schema, fields, validate
+
+from shopdesk.audit import AuditEntry
+from shopdesk.testing import make_plugin
+
+
+class FeedSettings(Schema):
+    interval = fields.Integer(load_default=15, validate=validate.Range(min=5),
+                              metadata={"description": "Minutes between feed pulls."})
+    token = fields.String(load_default="", metadata={"secret": True})
+
+
+feed_api = flask_smorest.Blueprint("feed-api", __name__, url_prefix="/feed")
+
+
+@feed_api.route("/status")
+def feed_status():
+    return {"store": flask.g.store.slug}
+
+
+pytestmark = pytest.mark.shopdesk_plugins(
+    make_plugin("catalog"),
+    make_plugin("pricing", requires=["catalog"]),
+    make_plugin("feed", settings_schema=lambda: FeedSettings, register_api=lambda: [feed_api]),
+)
+
+
+def test_signing_in_with_the_right_password_opens_the_dashboard(app, user, store):
+    client = app.test_client()
+    assert client.get("/s/acme/").status_code == 302
+    wrong = client.post("/login", data={"email": "owner@example.com", "password": "nope"})
+    assert wrong.status_code == 401 and "Wrong email or password." in wrong.get_data(as_text=True)
+    right = client.post("/login?next=/s/acme/", data={"email": "OWNER@example.com", "password": "correct horse battery"})
+    assert right.status_code == 302 and right.headers["Location"] == "/s/acme/"
+    assert "Acme Store" in client.get("/s/acme/").get_data(as_text=True)
+
+
+def test_sign_in_attempts_are_audited(app, db, user):
+    client = app.test_client()
+    client.post("/login", data={"email": "owner@example.com", "password": "nope"})
+    client.post("/login", data={"email": "owner@example.com", "password": "correct horse battery"})
+    actions = db.session.scalars(sa.select(AuditEntry.action).where(AuditEntry.action.like("auth.%")).order_by(AuditEntry.id)).all()
+    assert actions == ["auth.login_failed", "auth.login"]
+
+
+def test_an_open_redirect_after_sign_in_is_refused(app, user):
+    right = app.test_client().post("/login?next=//evil.example/", data={"email": "owner@example.com", "password": "correct horse battery"})
+    assert right.headers["Location"] == "/"
+
+
+def test_an_unknown_store_is_404(client):
+    assert client.get("/s/nowhere/").status_code == 404
+
+
+def test_the_plugin_page_lists_state_and_enables_with_the_dependency_message(client, db, bare_store):
+    url = f"/s/{bare_store.slug}/plugins"
+    page = client.get(url).get_data(as_text=True)
+    assert "catalog" in page and "disabled" in page
+    refused = client.post(url, data={"plugin": "pricing", "action": "enable"}, follow_redirects=True)
+    assert f"plugin &#39;pricing&#39; requires &#39;catalog&#39;, not enabled in store &#39;{bare_store.slug}&#39;" in refused.get_data(as_text=True)
+    client.post(url, data={"plugin": "catalog", "action": "enable"})
+    enabled = client.get(url).get_data(as_text=True)
+    assert "enabled" in enabled
+
+
+def test_the_settings_form_shows_field_errors_and_never_the_secret(client):
+    url = "/s/acme/plugins/feed/settings"
+    bad = client.post(url, data={"interval": "2", "token": ""})
+    assert bad.status_code == 400
+    assert "Must be greater than or equal to 5." in bad.get_data(as_text=True)
+    assert client.post(url, data={"interval": "30", "token": "tok_secret_value"}).status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert 'value="30"' in page and "tok_secret_value" not in page and "********" in page
+    # Saving again with the secret left empty keeps it.
+    client.post(url, data={"interval": "45", "token": ""})
+    assert "********" in client.get(url).get_data(as_text=True)
+
+
+def test_plugin_api_calls_must_name_their_store(app, user, store):
+    signed_in = app.test_client(user=user)
+    answer = signed_in.get("/api/v1/feed/status")
+    assert answer.status_code == 400
+    assert "Shopdesk-Store header" in answer.get_json()["message"]
+    assert signed_in.get("/api/v1/feed/status", headers={"Shopdesk-Store": "acme"}).get_json() == {"store": "acme"}
+    assert signed_in.get("/api/v1/feed/status", headers={"Shopdesk-Store": "nowhere"}).status_code == 404
+    assert app.test_client().get("/api/v1/feed/status", headers={"Shopdesk-Store": "acme"}).status_code == 401
+
+
+def test_pages_are_phone_friendly(client):
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in client.get("/s/acme/").get_data(as_text=True)
