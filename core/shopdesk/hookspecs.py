@@ -7,9 +7,12 @@ Hooks come in three families, and the family decides how the host calls them:
 * **Store hooks** run for one store, and only for the plugins enabled in that store.
   They receive a ``ctx`` (:class:`shopdesk.registry.PluginContext`) holding the store and
   that plugin's own resolved settings; never read settings any other way.
-* **Event-style hooks** (``dashboard_widgets``, later ``handle_event``) are store hooks the
-  host calls one implementation at a time, each in its own ``try/except``, so one failing
-  plugin never stops the others.
+* **Event-style hooks** (``nav_items``, ``dashboard_widgets``, later ``handle_event``) are
+  store hooks the host calls one implementation at a time, each in its own ``try/except``,
+  so one failing plugin never stops the others; the failure is logged with its name.
+
+Start-up and store hooks are called in plugin-name order, and nothing may depend on that
+order: where plugins adjust one value they return explicit adjustments for the host to sort.
 
 Each docstring ends with an example; ``docs/hooks.md`` documents the same hooks and a test
 keeps the two in step.
@@ -45,9 +48,9 @@ def register_blueprints():
 def register_api():
     """Return flask-smorest blueprints for the plugin's REST API.
 
-    They are mounted under ``/api/v1`` and documented in the OpenAPI spec. The store comes
-    from the request (the API token's store, or the ``Shopdesk-Store`` header with a session);
-    in stores where the plugin is disabled its API answers 404.
+    They are mounted under ``/api/v1`` and documented in the OpenAPI spec. A request names
+    its store with the ``Shopdesk-Store`` header (a store slug); the store is then current, so
+    queries see only its rows. In stores where the plugin is disabled its API answers 404.
 
     Example::
 
@@ -74,8 +77,10 @@ def register_commands(cli):
                 "Store notes."
 
             @notes_group.command("count")
-            def count():
-                click.echo(Note.query.count())
+            @click.argument("store")
+            def count(store):
+                with use_store(get_store(store)):
+                    click.echo(db.session.scalar(sa.select(sa.func.count()).select_from(Note)))
     """
 
 
@@ -136,13 +141,14 @@ def app_ready(app):
 def store_enabled(ctx):
     """The plugin was just enabled in ``ctx.store``: seed what the store needs.
 
-    Runs in the same transaction as the enabling; raising refuses the enabling.
+    Runs in the same transaction as the enabling, with the store current (new rows land in
+    it); raising refuses the enabling.
 
     Example::
 
         @hookimpl
         def store_enabled(ctx):
-            if not Note.query.count():
+            if db.session.scalar(sa.select(Note.id).limit(1)) is None:
                 db.session.add(Note(title="Welcome", body="Notes are private to staff."))
     """
 
@@ -150,6 +156,9 @@ def store_enabled(ctx):
 @hookspec
 def store_disabled(ctx):
     """The plugin was just disabled in ``ctx.store``. Data is kept; stop outside effects.
+
+    Runs in a savepoint: if it raises, its writes are rolled back, the failure is logged, and
+    the plugin is disabled all the same.
 
     Example::
 
@@ -162,6 +171,8 @@ def store_disabled(ctx):
 @hookspec
 def demo_data(ctx):
     """Fill ``ctx.store`` with realistic demo records (``shopdesk demo`` calls it once).
+
+    The store is current, so new rows land in it.
 
     Example::
 
@@ -176,7 +187,9 @@ def demo_data(ctx):
 
 @hookspec
 def nav_items(ctx, user):
-    """Return the side-navigation entries for this store and user.
+    """Return the side-navigation entries for this store and user (event-style).
+
+    An entry whose endpoint cannot be built is logged and left out.
 
     Example::
 
