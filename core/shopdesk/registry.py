@@ -10,6 +10,7 @@ unknown hook, wrong arguments) are different: they fail start-up, naming plugin 
 import difflib
 import logging
 from dataclasses import dataclass, field
+from types import ModuleType
 from importlib.metadata import entry_points as _entry_points
 from typing import Any, Iterable
 
@@ -45,8 +46,8 @@ class PluginInfo:
         """Top-level package of the plugin's code: how tables are traced back to it."""
         if self.obj is None:
             return None
-        module = getattr(self.obj, "__name__", None) if hasattr(self.obj, "__file__") else type(self.obj).__module__
-        return (module or "").split(".")[0] or None
+        module = self.obj.__name__ if isinstance(self.obj, ModuleType) else type(self.obj).__module__
+        return module.split(".")[0]
 
 
 @dataclass

@@ -114,6 +114,15 @@ def _bump(store):
     store.plugins_version = Store.plugins_version + 1  # atomic in SQL, safe across processes
 
 
+def _set_enabled(store, name: str, enabled: bool):
+    _row(store, name).enabled = enabled
+    _bump(store)
+    audit.record("plugin.enabled" if enabled else "plugin.disabled", store_id=store.id,
+                 object_type="plugin", object_id=name,
+                 before={"enabled": not enabled}, after={"enabled": enabled})
+    db.session.flush()
+
+
 def enable_plugin(registry, store, name: str) -> bool:
     """Enable ``name`` in ``store``; returns False if it already was. Raises PluginStateError."""
     info = registry.require_working(name)
@@ -133,11 +142,7 @@ def enable_plugin(registry, store, name: str) -> bool:
             f"plugin '{name}' requires {', '.join(repr(m) for m in missing)}, "
             f"not enabled in store '{store.slug}'"
         )
-    _row(store, name).enabled = True
-    _bump(store)
-    audit.record("plugin.enabled", store_id=store.id, object_type="plugin", object_id=name,
-                 before={"enabled": False}, after={"enabled": True})
-    db.session.flush()
+    _set_enabled(store, name, True)
     with use_store(store):
         registry.call_plugin(name, "store_enabled", store=store)
         db.session.flush()  # rows the plugin seeded are stamped with this store
@@ -160,11 +165,7 @@ def disable_plugin(registry, store, name: str) -> bool:
             f"cannot disable '{name}' in store '{store.slug}': "
             f"{', '.join(repr(d) for d in dependants)} require{'s' if len(dependants) == 1 else ''} it"
         )
-    _row(store, name).enabled = False
-    _bump(store)
-    audit.record("plugin.disabled", store_id=store.id, object_type="plugin", object_id=name,
-                 before={"enabled": True}, after={"enabled": False})
-    db.session.flush()
+    _set_enabled(store, name, False)
     if name in registry.working:
         # A failing store_disabled must not block disabling, nor leave half its writes behind.
         with use_store(store), db.session.begin_nested() as savepoint:
