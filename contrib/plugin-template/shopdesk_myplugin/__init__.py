@@ -1,0 +1,1 @@
+"""A Shopdesk plugin template. The hook implementations live in ``plugin.py``."""

@@ -1,0 +1,91 @@
+"""The REST API, mounted by the host at /api/v1/notes."""
+
+import sqlalchemy as sa
+from flask.views import MethodView
+from flask_login import current_user
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from shopdesk.db import db
+
+from .models import Note
+from .views import pinned_first
+
+api = Blueprint("notes_api", __name__, url_prefix="/notes", description="Staff notes of the store.")
+
+not_blank = validate.Regexp(r"\S", error="Must not be blank.")
+
+
+class NoteSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    title = fields.String(required=True, validate=[validate.Length(max=200), not_blank])
+    body = fields.String(load_default="", validate=validate.Length(max=20000))
+    pinned = fields.Boolean(load_default=False)
+    author_email = fields.String(dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+
+
+class NoteChangesSchema(Schema):
+    """What PATCH accepts: any of the writable fields, none required."""
+
+    title = fields.String(validate=[validate.Length(max=200), not_blank])
+    body = fields.String(validate=validate.Length(max=20000))
+    pinned = fields.Boolean()
+
+
+class NoteFilterSchema(Schema):
+    pinned = fields.Boolean(
+        metadata={"description": "Only pinned (true) or unpinned (false) notes."})
+
+
+def _note_or_404(note_id):
+    # A query, not db.session.get: the tenant filter turns another store's id into a 404.
+    return db.one_or_404(sa.select(Note).filter_by(id=note_id))
+
+
+@api.route("")
+class Notes(MethodView):
+    @api.arguments(NoteFilterSchema, location="query")
+    @api.response(200, NoteSchema(many=True))
+    @api.paginate()
+    def get(self, filters, pagination_parameters):
+        """List the store's notes, pinned first, then the most recently changed."""
+        pagination_parameters.item_count = db.session.scalar(
+            sa.select(sa.func.count()).select_from(Note).filter_by(**filters))
+        return db.session.scalars(
+            pinned_first(sa.select(Note).filter_by(**filters))
+            .offset(pagination_parameters.first_item)
+            .limit(pagination_parameters.page_size)
+        ).all()
+
+    @api.arguments(NoteSchema)
+    @api.response(201, NoteSchema)
+    def post(self, data):
+        """Write a note; its author is the signed-in user."""
+        note = Note(author_email=current_user.email, **data)
+        db.session.add(note)
+        db.session.commit()
+        return note
+
+
+@api.route("/<int:note_id>")
+class NoteById(MethodView):
+    @api.response(200, NoteSchema)
+    def get(self, note_id):
+        return _note_or_404(note_id)
+
+    @api.arguments(NoteChangesSchema)
+    @api.response(200, NoteSchema)
+    def patch(self, changes, note_id):
+        """Change a note's title, body or pinned flag."""
+        note = _note_or_404(note_id)
+        for key, value in changes.items():
+            setattr(note, key, value)
+        db.session.commit()
+        return note
+
+    @api.response(204)
+    def delete(self, note_id):
+        db.session.delete(_note_or_404(note_id))
+        db.session.commit()
