@@ -156,3 +156,10 @@ def test_bad_arguments_print_one_line_and_exit_2(tmp_path, args, message):
     subprocess.run([sys.executable, "-m", "shopdesk.cli", "db", "upgrade"], env=env, capture_output=True, check=True)
     result = subprocess.run([sys.executable, "-m", "shopdesk.cli", *args], env=env, capture_output=True, text=True)
     assert (result.returncode, result.stderr.strip(), result.stdout) == (2, message, "")
+
+
+def test_plugins_list_on_an_unmigrated_database_says_what_to_do(tmp_path):
+    env = {**os.environ, "SHOPDESK_INSTANCE_PATH": str(tmp_path)}
+    env.pop("SHOPDESK_DATABASE_URL", None)
+    result = subprocess.run([sys.executable, "-m", "shopdesk.cli", "plugins", "list"], env=env, capture_output=True, text=True)
+    assert (result.returncode, result.stderr.strip()) == (2, "Error: the database is not migrated: run `shopdesk db upgrade`")

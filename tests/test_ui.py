@@ -19,7 +19,7 @@ class FeedSettings(Schema):
 feed_api = flask_smorest.Blueprint("feed-api", __name__, url_prefix="/feed")
 
 
-@feed_api.route("/status")
+@feed_api.route("/status", methods=["GET", "POST"])
 def feed_status():
     return {"store": flask.g.store.slug}
 
@@ -94,3 +94,17 @@ def test_plugin_api_calls_must_name_their_store(app, user, store):
 
 def test_pages_are_phone_friendly(client):
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in client.get("/s/acme/").get_data(as_text=True)
+
+
+def test_errors_are_pages_in_the_ui_and_json_in_the_api(client):
+    page = client.get("/s/acme/no-such-page")
+    assert page.status_code == 404 and page.mimetype == "text/html"
+    api = client.get("/api/v1/no-such-thing")
+    assert api.status_code == 404 and api.get_json()["status"] == "Not Found"
+
+
+def test_session_api_writes_without_the_csrf_token_are_told_why(app, user, store):
+    app.config["WTF_CSRF_ENABLED"] = True
+    answer = app.test_client(user=user).post("/api/v1/feed/status", headers={"Shopdesk-Store": "acme"})
+    assert answer.status_code == 400
+    assert "X-CSRFToken" in answer.get_json()["message"]

@@ -4,11 +4,13 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, abort, g, request
+from flask import Flask, abort, g, render_template, request
 from flask_bootstrap import Bootstrap5
 from flask_login import current_user
 from flask_smorest import abort as api_abort
 from flask_wtf import CSRFProtect
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 from . import api as api_module
 from . import settings as plugin_settings
@@ -71,6 +73,7 @@ def create_app(config: dict | None = None, *, plugins=(), entry_points=None) -> 
     app.extensions["shopdesk_api"] = api
     _register_plugin_blueprints(app, registry, api)
     _bind_store_to_requests(app)
+    _register_error_pages(app, api)
 
     registry.pm.hook.app_ready.call_historic(kwargs={"app": app})
     return app
@@ -88,6 +91,18 @@ def _register_plugin_blueprints(app, registry, api):
             api_module.register_plugin_api(api, blp)
             owners[blp.name] = result.plugin
     registry.each("register_commands", cli=app.cli)
+
+
+def _register_error_pages(app, api):
+    """JSON errors under /api (flask-smorest's format), HTML pages everywhere else."""
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc):
+        if request.path.startswith("/api/"):
+            if isinstance(exc, CSRFError):
+                exc.data = {"message": f"{exc.description} Send the X-CSRFToken header with a session."}
+            return api.handle_http_exception(exc)
+        return render_template("shell/error.html", error=exc), exc.code
 
 
 def _bind_store_to_requests(app):

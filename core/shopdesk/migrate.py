@@ -46,9 +46,13 @@ _only_tables: ContextVar[set[str] | None] = ContextVar("shopdesk_only_tables", d
 
 
 def version_dirs(registry) -> dict[str, list[Path]]:
+    """Version folders of the host and of every plugin whose code loads, broken or not:
+    a plugin broken by its manifest still has tables that upgrade and downgrade must know."""
     dirs = {HOST_BRANCH: [HERE / "migrations" / "versions"]}
-    for result in registry.each("migration_dirs"):
-        dirs[result.plugin] = [Path(p) for p in (result.value or [])]
+    for info in registry.plugins.values():
+        hook = getattr(info.obj, "migration_dirs", None)
+        if hook is not None and hasattr(hook, "shopdesk_impl"):
+            dirs[info.name] = [Path(p) for p in (hook() or [])]
     return dirs
 
 
@@ -95,7 +99,13 @@ def configure_context(context):
 
 
 def migrated_versions() -> dict[str, str]:
-    return dict(db.session.execute(sa.select(InstalledPlugin.name, InstalledPlugin.version)).all())
+    try:
+        return dict(db.session.execute(sa.select(InstalledPlugin.name, InstalledPlugin.version)).all())
+    except sa.exc.DBAPIError as exc:
+        db.session.rollback()
+        if sa.inspect(db.engine).has_table(InstalledPlugin.__tablename__):
+            raise
+        raise MigrationError("the database is not migrated: run `shopdesk db upgrade`") from exc
 
 
 def upgrade(app=None):
@@ -136,8 +146,12 @@ def downgrade_plugin(name: str, app=None):
     registry = app.extensions["shopdesk"]
     if name == HOST_BRANCH:
         raise MigrationError("the host cannot be downgraded this way")
-    if name not in registry.plugins and db.session.get(InstalledPlugin, name) is None:
+    info = registry.plugins.get(name)
+    if info is None and db.session.get(InstalledPlugin, name) is None:
         raise MigrationError(f"no plugin named '{name}' is installed or migrated")
+    if info is None or info.obj is None:
+        why = info.error if info else "it is not installed"
+        raise MigrationError(f"plugin '{name}' cannot be loaded ({why}): reinstall it so its migrations are known")
     enabled_in = db.session.scalars(
         sa.select(Store.slug).join(StorePlugin, StorePlugin.store_id == Store.id)
         .where(StorePlugin.plugin == name, StorePlugin.enabled.is_(True)).order_by(Store.slug)

@@ -11,6 +11,7 @@ from marshmallow import ValidationError
 
 from .. import settings as plugin_settings
 from ..db import db
+from ..registry import PluginError
 from ..stores import PluginStateError, Store, configure_plugin, disable_plugin, enable_plugin, resolved_settings
 
 
@@ -104,7 +105,7 @@ def plugins():
                 abort(400, description="action: must be enable or disable")
             db.session.commit()
             flash(f"{name}: {action}d.", "success")
-        except PluginStateError as exc:
+        except (PluginStateError, PluginError) as exc:
             db.session.rollback()
             flash(str(exc), "danger")
         return redirect(url_for("shell.plugins"))
