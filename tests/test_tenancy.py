@@ -138,3 +138,15 @@ def test_reading_without_a_store_must_be_explicit(db, stores):
         db.session.scalars(sa.select(Product)).all()
     every = db.session.scalars(sa.select(Product.name).execution_options(all_stores=True)).all()
     assert sorted(every) == ["product a", "product b"]
+
+
+def test_get_never_hands_out_another_stores_row_from_the_session(db, stores):
+    """Session.get answers from the identity map without a query; it checks the store too."""
+    a, b = stores
+    with use_store(b):
+        b_product = db.session.scalars(sa.select(Product)).one()  # now in the identity map
+    with use_store(a):
+        assert db.session.get(Product, b_product.id) is None
+    with pytest.raises(NoStoreContext):
+        db.session.get(Product, b_product.id)
+    assert db.session.get(Product, b_product.id, execution_options={"all_stores": True}) is b_product

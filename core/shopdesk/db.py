@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, with_loader_criteria
 
@@ -52,9 +53,6 @@ class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
-
-
 class Timestamps:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -77,6 +75,25 @@ class WrongStore(RuntimeError):
 
 
 current_store_id: ContextVar[int | None] = ContextVar("shopdesk_current_store_id", default=None)
+
+
+class ScopedSession(FlaskSession):
+    """``get`` answers from the identity map without running a query, so it checks the store
+    itself: a row of another store already loaded in this session is not handed out."""
+
+    def get(self, entity, ident, **kwargs):
+        obj = super().get(entity, ident, **kwargs)
+        if obj is None or not isinstance(obj, StoreScoped):
+            return obj
+        if (kwargs.get("execution_options") or {}).get("all_stores"):
+            return obj
+        store_id = current_store_id.get()
+        if store_id is None:
+            raise NoStoreContext(f"no current store for {type(obj).__name__}: wrap the code in use_store(...)")
+        return obj if obj.store_id == store_id else None
+
+
+db = SQLAlchemy(model_class=Base, session_options={"class_": ScopedSession})
 
 
 def _touches_store_scoped(state) -> bool:

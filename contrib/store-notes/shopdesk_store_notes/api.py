@@ -40,7 +40,7 @@ class NoteFilterSchema(Schema):
 
 
 def _note_or_404(note_id):
-    # A query, not db.session.get: the tenant filter turns another store's id into a 404.
+    # The tenant filter turns another store's id into a 404.
     return db.one_or_404(sa.select(Note).filter_by(id=note_id))
 
 
