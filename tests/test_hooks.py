@@ -15,6 +15,7 @@ import pytest
 from marshmallow import Schema, fields
 
 from shopdesk import hookspecs
+from shopdesk.auth.permissions import Permission, declared_permissions, requires
 from shopdesk.stores import create_store, disable_plugin, enable_plugin, use_store
 from shopdesk.testing import make_plugin
 from shopdesk.ui import NavItem, Widget
@@ -48,6 +49,7 @@ pages = flask.Blueprint("pages", __name__, url_prefix="/pages")
 
 
 @pages.route("/")
+@requires("store.view")
 def pages_index():
     return f"pages of {flask.g.store.slug}"
 
@@ -56,6 +58,7 @@ api_blp = flask_smorest.Blueprint("pages-api", __name__, url_prefix="/pages")
 
 
 @api_blp.route("/count")
+@requires("store.view")
 def pages_count():
     return {"store": flask.g.store.slug}
 
@@ -208,3 +211,41 @@ def test_hook_dashboard_widgets(client):
     assert page.status_code == 200
     assert "Sales today" in html and "<b>42</b>" in html
     assert "This widget failed: sales feed offline" in html
+
+
+# --- access ----------------------------------------------------------------------------------
+
+reports = flask.Blueprint("reports", __name__, url_prefix="/reports")
+
+
+@reports.route("/")
+@requires("reports.read")
+def reports_index():
+    return "the reports"
+
+
+REPORTS = make_plugin(
+    "reports",
+    register_blueprints=lambda: [reports],
+    register_permissions=lambda: [Permission("reports.read", "Read reports", "閱讀報表", roles=("manager",))],
+)
+
+
+@pytest.mark.shopdesk_plugins(REPORTS)
+def test_hook_register_permissions(app, db, store, client):
+    from shopdesk.auth.models import create_user
+    from shopdesk.auth.roles import add_member
+
+    assert declared_permissions(app.extensions["shopdesk"])["reports.read"].label_zh_hant == "閱讀報表"
+    assert client.get("/s/acme/reports/").status_code == 200  # the owner holds everything
+    viewer = create_user("viewer@example.com", "viewer password 1")
+    add_member(store, viewer, "viewer")
+    db.session.commit()
+    assert app.test_client(user=viewer).get("/s/acme/reports/").status_code == 403
+
+
+@pytest.mark.shopdesk_plugins(REPORTS, make_plugin(
+    "freeze", has_permission=lambda ctx, user, permission: False if permission == "reports.read" else None))
+def test_hook_has_permission(client):
+    assert client.get("/s/acme/reports/").status_code == 403
+    assert client.get("/s/acme/").status_code == 200  # only the vetoed permission is gone

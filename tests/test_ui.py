@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from marshmallow import Schema, fields, validate
 
 from shopdesk.audit import AuditEntry
+from shopdesk.auth.permissions import requires
 from shopdesk.testing import make_plugin
 
 
@@ -20,6 +21,7 @@ feed_api = flask_smorest.Blueprint("feed-api", __name__, url_prefix="/feed")
 
 
 @feed_api.route("/status", methods=["GET", "POST"])
+@requires("store.view")
 def feed_status():
     return {"store": flask.g.store.slug}
 
@@ -100,7 +102,7 @@ def test_errors_are_pages_in_the_ui_and_json_in_the_api(client):
     page = client.get("/s/acme/no-such-page")
     assert page.status_code == 404 and page.mimetype == "text/html"
     api = client.get("/api/v1/no-such-thing")
-    assert api.status_code == 404 and api.get_json()["status"] == "Not Found"
+    assert api.status_code == 404 and api.get_json()["code"] == "not_found"
 
 
 def test_session_api_writes_without_the_csrf_token_are_told_why(app, user, store):

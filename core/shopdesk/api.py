@@ -22,5 +22,60 @@ def init_api(app) -> Api:
     return api
 
 
+ERROR_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
+    422: "validation_error", 429: "rate_limited", 500: "server_error", 503: "unavailable",
+}
+
+
+def error_body(exc) -> dict:
+    """One error format for every API error: status, code, message and per-field errors.
+
+    webargs puts validation messages under ``data["messages"][location]``; they are merged
+    into ``errors`` keyed by field, and the message names the fields.
+    """
+    data = getattr(exc, "data", None) or {}
+    errors = {}
+    for location_errors in (data.get("messages") or {}).values():
+        if isinstance(location_errors, dict):
+            errors.update(location_errors)
+    errors.update(data.get("errors") or {})
+    message = data.get("message")
+    if not message and errors:
+        message = "Invalid input: " + ", ".join(sorted(map(str, errors)))
+    return {
+        "status": exc.code,
+        "code": data.get("code") or ERROR_CODES.get(exc.code, "error"),
+        "message": message or exc.description,
+        "errors": errors,
+    }
+
+
 def register_plugin_api(api, blueprint):
     api.register_blueprint(blueprint, url_prefix=API_PREFIX + (blueprint.url_prefix or ""))
+
+
+def sort_argument(names: list[str], default: str):
+    """A documented ``sort`` query field: one of ``names``, ``-`` in front for descending."""
+    from marshmallow import fields, validate
+
+    choices = [n for name in names for n in (name, f"-{name}")]
+    return fields.String(load_default=default, validate=validate.OneOf(choices),
+                         metadata={"description": f"Sort by one of {', '.join(names)}; prefix - for descending."})
+
+
+def page_of(query, pagination, sort: str, columns: dict):
+    """Apply the sort and one page of pagination to a select; sets the item count for headers."""
+    import sqlalchemy as sa
+
+    from .db import db
+
+    column = columns[sort.lstrip("-")]
+    ordered = query.order_by(column.desc() if sort.startswith("-") else column.asc(), *_tiebreak(columns))
+    pagination.item_count = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    return db.session.scalars(ordered.offset(pagination.first_item).limit(pagination.page_size)).all()
+
+
+def _tiebreak(columns):
+    return [columns["id"]] if "id" in columns else []

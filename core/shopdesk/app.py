@@ -4,10 +4,8 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, abort, g, render_template, request
+from flask import Flask, jsonify, render_template, request
 from flask_bootstrap import Bootstrap5
-from flask_login import current_user
-from flask_smorest import abort as api_abort
 from flask_wtf import CSRFProtect
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -15,9 +13,9 @@ from werkzeug.exceptions import HTTPException
 from . import api as api_module
 from . import settings as plugin_settings
 from .auth import views as auth_views
-from .db import current_store_id, db
+from .db import db
 from .registry import Registry
-from .stores import PluginStateError, get_store
+from .web import init_request_pipeline
 
 
 def _instance_path() -> Path:
@@ -63,16 +61,21 @@ def create_app(config: dict | None = None, *, plugins=(), entry_points=None) -> 
     app.extensions["shopdesk"] = registry
 
     auth_views.login_manager.init_app(app)
-    CSRFProtect(app)
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # web.py checks: cookies only, not tokens
+    csrf = CSRFProtect(app)
     Bootstrap5(app)
+    from .auth.api import blp as auth_api
+    from .auth.pages import bp as account_bp
     from .ui import bp as shell_bp
 
     app.register_blueprint(auth_views.bp)
+    app.register_blueprint(account_bp)
     app.register_blueprint(shell_bp)
     api = api_module.init_api(app)
     app.extensions["shopdesk_api"] = api
+    api_module.register_plugin_api(api, auth_api)
     _register_plugin_blueprints(app, registry, api)
-    _bind_store_to_requests(app)
+    init_request_pipeline(app, csrf)
     _register_error_pages(app, api)
 
     registry.pm.hook.app_ready.call_historic(kwargs={"app": app})
@@ -100,59 +103,10 @@ def _register_error_pages(app, api):
     def http_error(exc):
         if request.path.startswith("/api/"):
             if isinstance(exc, CSRFError):
-                exc.data = {"message": f"{exc.description} Send the X-CSRFToken header with a session."}
-            return api.handle_http_exception(exc)
+                exc.data = {"message": f"{exc.description} Send the X-CSRFToken header with a session, "
+                                       "or use a bearer token."}
+            headers = (getattr(exc, "data", None) or {}).get("headers") or {}
+            return jsonify(api_module.error_body(exc)), exc.code, headers
         return render_template("shell/error.html", error=exc), exc.code
 
 
-def _bind_store_to_requests(app):
-    """Every /s/<store>/ page and every plugin API call runs with its store current."""
-
-    @app.url_value_preprocessor
-    def pull_store(endpoint, values):
-        if values and "store" in values:
-            g.store_slug = values.pop("store")
-
-    @app.url_defaults
-    def add_store(endpoint, values):
-        if "store" not in values and getattr(g, "store", None) is not None:
-            if app.url_map.is_endpoint_expecting(endpoint, "store"):
-                values["store"] = g.store.slug
-
-    @app.before_request
-    def bind_store():
-        slug = getattr(g, "store_slug", None)
-        is_api = request.path.startswith(api_module.API_PREFIX + "/")
-        if slug is None and is_api:
-            slug = request.headers.get(api_module.STORE_HEADER)
-        if slug is None:
-            return None
-        if not current_user.is_authenticated:
-            if is_api:
-                abort(401)
-            return app.login_manager.unauthorized()
-        try:
-            g.store = get_store(slug)
-        except PluginStateError:
-            abort(404)
-        g._store_token = current_store_id.set(g.store.id)
-        g.hooks = app.extensions["shopdesk"].for_store(g.store)
-        owner = app.extensions["shopdesk_blueprint_owners"].get(request.blueprints[-1] if request.blueprints else None)
-        if owner is not None and owner not in g.hooks.enabled:
-            abort(404)
-        return None
-
-    @app.before_request
-    def plugin_api_needs_store():
-        owners = app.extensions["shopdesk_blueprint_owners"]
-        root = request.blueprints[-1] if request.blueprints else None
-        if root in owners and getattr(g, "store", None) is None:
-            if not current_user.is_authenticated:
-                abort(401)
-            api_abort(400, message=f"{api_module.STORE_HEADER} header: name the store (its slug)")
-
-    @app.teardown_request
-    def unbind_store(exc):
-        token = g.pop("_store_token", None)
-        if token is not None:
-            current_store_id.reset(token)

@@ -142,8 +142,10 @@ def stores_list():
 @click.argument("name")
 @click.option("--currency", default="USD", show_default=True)
 @click.option("--locale", default="en", show_default=True)
-def stores_create(slug, name, currency, locale):
-    create_store(slug, name, currency=currency, locale=locale)
+@click.option("--owner", "owner_email", help="Email of the user who becomes the store's first owner.")
+def stores_create(slug, name, currency, locale, owner_email):
+    owner = _user(owner_email) if owner_email else None
+    create_store(slug, name, currency=currency, locale=locale, owner=owner)
     db.session.commit()
     click.echo(f"Store '{slug}' created.")
 
@@ -268,9 +270,10 @@ def plugins_check(target):
 @cli.command("demo")
 def demo():
     """Create the demo store and admin once; later runs change nothing."""
+    login = ensure_admin()
     if not load_demo():
         click.echo("Demo store already present: nothing changed.")
-    click.echo(f"Login: {ensure_admin()}")
+    click.echo(f"Login: {login}")
 
 
 users_group = AppGroup("users", help="User accounts.")

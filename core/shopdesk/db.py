@@ -137,11 +137,13 @@ def _stamp_current_store(session, flush_context, instances):
 
 @event.listens_for(sa.engine.Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
-    """SQLite: enforce foreign keys (ON DELETE CASCADE) and let processes wait for the lock."""
+    """SQLite: enforce foreign keys (ON DELETE CASCADE), let writers wait for the lock, and
+    use the write-ahead log so readers never block a writer on another connection."""
     import sqlite3
 
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()

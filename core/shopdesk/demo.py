@@ -54,7 +54,8 @@ def load_demo(echo=click.echo) -> bool:
     registry = current_app.extensions["shopdesk"]
     if db.session.scalar(sa.select(Store.id).filter_by(slug=DEMO_SLUG)) is not None:
         return False
-    store = create_store(DEMO_SLUG, "Demo Store", currency="USD")
+    admin = db.session.scalar(sa.select(User).filter_by(email=ADMIN_EMAIL))
+    store = create_store(DEMO_SLUG, "Demo Store", currency="USD", owner=admin)
     order = dependency_order(registry)
     with click.progressbar(order, label="Loading demo store", item_show_func=lambda n: n or "",
                            file=None) as plugins:

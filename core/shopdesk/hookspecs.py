@@ -85,6 +85,25 @@ def register_commands(cli):
 
 
 @hookspec
+def register_permissions():
+    """Return the permissions the plugin's routes and actions need.
+
+    Each is a :class:`shopdesk.auth.permissions.Permission` with a name (``<plugin>.<verb>``),
+    an English label, a Traditional Chinese label, and the built-in roles that hold it by
+    default (owners hold every permission). Custom roles pick from all declared permissions.
+
+    Example::
+
+        @hookimpl
+        def register_permissions():
+            return [
+                Permission("notes.read", "Read notes", "閱讀筆記"),
+                Permission("notes.write", "Write notes", "撰寫筆記", roles=("manager", "operator")),
+            ]
+    """
+
+
+@hookspec
 def settings_schema():
     """Return the marshmallow schema class that validates this plugin's settings.
 
@@ -179,6 +198,22 @@ def demo_data(ctx):
         @hookimpl
         def demo_data(ctx):
             db.session.add(Note(title="Supplier call", body="Ask for the Q3 price list."))
+    """
+
+
+@hookspec
+def has_permission(ctx, user, permission):
+    """Veto a permission the user's role grants: return False to deny, None to abstain.
+
+    Called (per store, enabled plugins only) after the role check passed; any False denies,
+    and so does a failing implementation. It can only take permissions away, never grant.
+
+    Example::
+
+        @hookimpl
+        def has_permission(ctx, user, permission):
+            if permission == "orders.refund" and ctx.settings["refunds_frozen"]:
+                return False
     """
 
 

@@ -81,7 +81,10 @@ def get_store(slug: str) -> Store:
     return store
 
 
-def create_store(slug: str, name: str, currency: str = "USD", locale: str = "en") -> Store:
+def create_store(slug: str, name: str, currency: str = "USD", locale: str = "en", owner=None) -> Store:
+    """A new store with its built-in roles; ``owner`` (a User) becomes its first owner."""
+    from .auth.roles import add_member, seed_builtin_roles
+
     if db.session.scalar(sa.select(Store.id).filter_by(slug=slug)) is not None:
         raise PluginStateError(f"a store with slug '{slug}' already exists")
     store = Store(slug=slug, name=name, currency=currency.upper(), locale=locale)
@@ -89,6 +92,9 @@ def create_store(slug: str, name: str, currency: str = "USD", locale: str = "en"
     db.session.flush()
     audit.record("store.created", store_id=store.id, object_type="store", object_id=store.id,
                  after={"slug": slug, "name": name, "currency": store.currency})
+    seed_builtin_roles(store)
+    if owner is not None:
+        add_member(store, owner, "owner")
     return store
 
 

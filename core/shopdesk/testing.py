@@ -193,22 +193,23 @@ def db(app):
 
 
 @pytest.fixture
-def bare_store(db):
-    """A store with no plugin enabled."""
+def bare_store(db, user):
+    """A store with no plugin enabled; ``user`` is its owner."""
     from .stores import create_store
 
-    store = create_store(f"store-{uuid.uuid4().hex[:8]}", "Bare Store")
+    store = create_store(f"store-{uuid.uuid4().hex[:8]}", "Bare Store", owner=user)
     db.session.commit()
     return store
 
 
 @pytest.fixture
-def store(app, db):
-    """A store named 'acme' with every working plugin enabled (in dependency order)."""
+def store(app, db, user):
+    """A store named 'acme' with every working plugin enabled (in dependency order);
+    ``user`` is its owner."""
     from .demo import dependency_order
     from .stores import create_store, enable_plugin
 
-    the_store = create_store("acme", "Acme Store", currency="USD")
+    the_store = create_store("acme", "Acme Store", currency="USD", owner=user)
     registry = app.extensions["shopdesk"]
     for name in dependency_order(registry):
         enable_plugin(registry, the_store, name)

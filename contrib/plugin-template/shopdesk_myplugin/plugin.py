@@ -8,6 +8,7 @@ from marshmallow import Schema, fields, validate
 
 import shopdesk
 from shopdesk import hookimpl
+from shopdesk.auth.permissions import Permission
 from shopdesk.ui import NavItem
 
 from .views import bp
@@ -25,6 +26,11 @@ class Settings(Schema):
     greeting = fields.String(
         load_default="Hello", validate=validate.Length(min=1, max=100),
         metadata={"description": "What the page says first."})
+
+
+@hookimpl
+def register_permissions():
+    return [Permission("myplugin.read", "See the My plugin page", "檢視「我的外掛」頁面")]
 
 
 @hookimpl

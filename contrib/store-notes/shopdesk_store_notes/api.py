@@ -6,7 +6,9 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from shopdesk.auth.permissions import requires
 from shopdesk.db import db
+from shopdesk.idempotency import idempotent
 
 from .models import Note
 from .views import pinned_first
@@ -46,6 +48,7 @@ def _note_or_404(note_id):
 
 @api.route("")
 class Notes(MethodView):
+    @requires("notes.read")
     @api.arguments(NoteFilterSchema, location="query")
     @api.response(200, NoteSchema(many=True))
     @api.paginate()
@@ -59,6 +62,8 @@ class Notes(MethodView):
             .limit(pagination_parameters.page_size)
         ).all()
 
+    @idempotent
+    @requires("notes.write")
     @api.arguments(NoteSchema)
     @api.response(201, NoteSchema)
     def post(self, data):
@@ -71,10 +76,12 @@ class Notes(MethodView):
 
 @api.route("/<int:note_id>")
 class NoteById(MethodView):
+    @requires("notes.read")
     @api.response(200, NoteSchema)
     def get(self, note_id):
         return _note_or_404(note_id)
 
+    @requires("notes.write")
     @api.arguments(NoteChangesSchema)
     @api.response(200, NoteSchema)
     def patch(self, changes, note_id):
@@ -85,6 +92,7 @@ class NoteById(MethodView):
         db.session.commit()
         return note
 
+    @requires("notes.write")
     @api.response(204)
     def delete(self, note_id):
         db.session.delete(_note_or_404(note_id))

@@ -8,6 +8,7 @@ from marshmallow import Schema, fields, validate
 
 import shopdesk
 from shopdesk import hookimpl
+from shopdesk.auth.permissions import Permission
 from shopdesk.db import db
 from shopdesk.ui import NavItem, Widget
 
@@ -35,6 +36,15 @@ class NotesSettings(Schema):
         metadata={"secret": True,
                   "description": "Slack incoming-webhook URL. Stored for a later release: "
                                  "nothing is sent yet."})
+
+
+@hookimpl
+def register_permissions():
+    return [
+        Permission("notes.read", "Read store notes", "閱讀商店筆記"),
+        Permission("notes.write", "Write, pin and delete store notes", "撰寫、釘選與刪除商店筆記",
+                   roles=("manager", "operator")),
+    ]
 
 
 @hookimpl

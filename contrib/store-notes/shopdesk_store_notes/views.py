@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from shopdesk.auth.permissions import requires
 from shopdesk.db import db
 
 from .models import Note
@@ -27,12 +28,14 @@ class NoteForm(FlaskForm):
 
 
 @bp.route("/")
+@requires("notes.read")
 def index():
     notes = db.session.scalars(pinned_first(sa.select(Note))).all()
     return render_template("notes/index.html", notes=notes)
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@requires("notes.write")
 def new():
     form = NoteForm()
     if form.validate_on_submit():
@@ -45,6 +48,7 @@ def new():
 
 
 @bp.route("/<int:note_id>/delete", methods=["POST"])
+@requires("notes.write")
 def delete(note_id):
     note = db.one_or_404(sa.select(Note).filter_by(id=note_id))
     db.session.delete(note)

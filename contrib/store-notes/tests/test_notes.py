@@ -39,12 +39,12 @@ def test_bad_input_is_refused_with_422_naming_each_field(client):
     response = client.post("/api/v1/notes",
                            json={"title": "  ", "pinned": "perhaps", "colour": "red"})
     assert response.status_code == 422
-    assert response.json["errors"]["json"] == {
+    assert response.json["errors"] == {
         "title": ["Must not be blank."],
         "pinned": ["Not a valid boolean."],
         "colour": ["Unknown field."],
     }
-    assert client.post("/api/v1/notes", json={"body": "no title"}).json["errors"]["json"] == {
+    assert client.post("/api/v1/notes", json={"body": "no title"}).json["errors"] == {
         "title": ["Missing data for required field."]}
     assert client.get("/api/v1/notes").json == []
 
@@ -71,8 +71,8 @@ def test_the_list_puts_pinned_notes_first_filters_and_pages(client, db, store):
     assert '"total": 3' in page.headers["X-Pagination"]
 
 
-def test_another_stores_notes_cannot_be_seen_changed_or_deleted(app, db, client):
-    other = create_store("other", "Other Store")
+def test_another_stores_notes_cannot_be_seen_changed_or_deleted(app, db, client, user):
+    other = create_store("other", "Other Store", owner=user)  # the same user owns both stores
     enable_plugin(app.extensions["shopdesk"], other, "notes")
     db.session.commit()
     [secret_id] = add_notes(db, other, {"title": "Other store's secret", "pinned": True})

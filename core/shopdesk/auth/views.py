@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import LoginManager, login_required, login_user, logout_user
+from flask_login import LoginManager, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired
@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired
 from .. import audit
 from ..db import db, utcnow
 from .models import User
+from .permissions import PUBLIC, SIGNED_IN, requires
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -28,6 +29,7 @@ class LoginForm(FlaskForm):
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@requires(PUBLIC)
 def login():
     form = LoginForm()
     status = 200
@@ -56,7 +58,7 @@ def _safe_next():
 
 
 @bp.route("/logout", methods=["POST"])
-@login_required
+@requires(SIGNED_IN)
 def logout():
     logout_user()
     return redirect(url_for("auth.login"))

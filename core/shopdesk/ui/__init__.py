@@ -5,14 +5,16 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from markupsafe import Markup
 from marshmallow import ValidationError
 
 from .. import settings as plugin_settings
+from ..auth.permissions import SIGNED_IN, allowed, requires
+from ..auth.roles import stores_of
 from ..db import db
 from ..registry import PluginError
-from ..stores import PluginStateError, Store, configure_plugin, disable_plugin, enable_plugin, resolved_settings
+from ..stores import PluginStateError, configure_plugin, disable_plugin, enable_plugin, resolved_settings
 
 
 @dataclass
@@ -49,7 +51,7 @@ bp = Blueprint("shell", __name__, template_folder="templates")
 def shell_context():
     store = getattr(g, "store", None)
     if store is None or not current_user.is_authenticated:
-        return {"nav": [], "stores": []}
+        return {"nav": [], "stores": [], "can": lambda permission: False}
     nav = []
     for result in g.hooks.each("nav_items", user=current_user):
         for item in result.value or []:
@@ -57,8 +59,8 @@ def shell_context():
                 nav.append((item.order, item.label, url_for(item.endpoint), item.icon))
             except Exception:  # a bad entry loses its link, never the page
                 log.exception("plugin %s returned a bad nav item %r", result.plugin, item)
-    stores = db.session.scalars(sa.select(Store).order_by(Store.name)).all()
-    return {"nav": [NavLink(label, url, icon) for _, label, url, icon in sorted(nav)], "stores": stores}
+    return {"nav": [NavLink(label, url, icon) for _, label, url, icon in sorted(nav)],
+            "stores": stores_of(current_user), "can": allowed}
 
 
 def widget_cards() -> list[dict]:
@@ -76,22 +78,23 @@ def widget_cards() -> list[dict]:
 
 
 @bp.route("/")
-@login_required
+@requires(SIGNED_IN)
 def home():
-    store = db.session.scalar(sa.select(Store).order_by(Store.id))
+    stores = stores_of(current_user)
+    store = stores[0] if stores else None
     if store is None:
         return render_template("shell/no_store.html")
     return redirect(url_for("shell.dashboard", store=store.slug))
 
 
 @bp.route("/s/<store>/")
-@login_required
+@requires("store.view")
 def dashboard():
     return render_template("shell/dashboard.html", cards=widget_cards())
 
 
 @bp.route("/s/<store>/plugins", methods=["GET", "POST"])
-@login_required
+@requires("plugins.manage")
 def plugins():
     registry = current_app.extensions["shopdesk"]
     if request.method == "POST":
@@ -114,7 +117,7 @@ def plugins():
 
 
 @bp.route("/s/<store>/plugins/<name>/settings", methods=["GET", "POST"])
-@login_required
+@requires("plugins.manage")
 def plugin_settings_page(name):
     registry = current_app.extensions["shopdesk"]
     schema_cls = registry.settings_schemas.get(name)

@@ -1,0 +1,125 @@
+"""UI pages for access: your password, the store's members and roles, your API tokens."""
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..db import db, utcnow
+from .models import User, UserError, set_password
+from .permissions import SIGNED_IN, declared_permissions, permissions_in_store, requires
+from .roles import Membership, Role, RoleError, add_member, change_role, create_role, delete_role, remove_member, update_role
+from .tokens import ApiToken, TokenError, create_token, revoke_token
+
+bp = Blueprint("account", __name__)
+
+
+def _permissions():
+    return sorted(declared_permissions(current_app.extensions["shopdesk"]).values(), key=lambda p: p.name)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@requires(SIGNED_IN)
+def password():
+    status = 200
+    if request.method == "POST":
+        form = request.form
+        if not current_user.check_password(form.get("current", "")):
+            flash("current password: wrong password.", "danger")
+            status = 400
+        elif form.get("new", "") != form.get("confirm", ""):
+            flash("confirm: the two new passwords differ.", "danger")
+            status = 400
+        else:
+            try:
+                set_password(current_user, form["new"])
+                db.session.commit()
+                flash("Password changed.", "success")
+                return redirect(url_for("account.password"))
+            except UserError as exc:
+                db.session.rollback()
+                flash(f"new {exc}", "danger")
+                status = 400
+    return render_template("auth/password.html"), status
+
+
+@bp.route("/s/<store>/members", methods=["GET", "POST"])
+@requires("members.manage")
+def members():
+    if request.method == "POST":
+        form = request.form
+        try:
+            if form.get("action") == "add":
+                user = db.session.scalar(sa.select(User).filter_by(email=form.get("email", "").strip().lower()))
+                if user is None:
+                    raise RoleError("no user with this email", field="email")
+                add_member(g.store, user, form.get("role", ""))
+            else:
+                member = db.one_or_404(sa.select(Membership).filter_by(user_id=int(form.get("user_id", 0))))
+                if form.get("action") == "remove":
+                    remove_member(g.store, member)
+                else:
+                    change_role(g.store, member, form.get("role", ""))
+            db.session.commit()
+            flash("Members updated.", "success")
+        except RoleError as exc:
+            db.session.rollback()
+            flash(f"{exc.field}: {exc}" if exc.field else str(exc), "danger")
+        return redirect(url_for("account.members"))
+    rows = db.session.scalars(sa.select(Membership).order_by(Membership.id)).all()
+    roles = db.session.scalars(sa.select(Role).order_by(Role.id)).all()
+    return render_template("auth/members.html", members=rows, roles=roles)
+
+
+@bp.route("/s/<store>/roles", methods=["GET", "POST"])
+@requires("roles.manage")
+def roles():
+    if request.method == "POST":
+        form = request.form
+        try:
+            if form.get("action") == "create":
+                create_role(g.store, form.get("name", ""), form.getlist("permissions"), form.get("description", ""))
+            else:
+                role = db.one_or_404(sa.select(Role).filter_by(id=int(form.get("role_id", 0))))
+                if form.get("action") == "delete":
+                    delete_role(role)
+                else:
+                    update_role(role, form.getlist("permissions"), form.get("description"))
+            db.session.commit()
+            flash("Roles updated.", "success")
+        except RoleError as exc:
+            db.session.rollback()
+            flash(f"{exc.field}: {exc}" if exc.field else str(exc), "danger")
+        return redirect(url_for("account.roles"))
+    from .permissions import builtin_permissions
+
+    registry = current_app.extensions["shopdesk"]
+    rows = db.session.scalars(sa.select(Role).order_by(Role.id)).all()
+    granted = {r.id: builtin_permissions(registry, r.builtin) if r.builtin else set(r.permissions) for r in rows}
+    return render_template("auth/roles.html", roles=rows, granted=granted, permissions=_permissions())
+
+
+@bp.route("/s/<store>/tokens", methods=["GET", "POST"])
+@requires("api.tokens")
+def tokens():
+    created, status = None, 200
+    if request.method == "POST":
+        form = request.form
+        try:
+            if form.get("action") == "revoke":
+                revoke_token(db.one_or_404(sa.select(ApiToken).filter_by(id=int(form.get("token_id", 0)),
+                                                                         user_id=current_user.id)))
+            else:
+                days = int(form.get("days") or 0)
+                expires = utcnow() + timedelta(days=days) if days > 0 else None
+                _, created = create_token(current_user, g.store, form.get("name", ""), form.getlist("permissions"), expires)
+            db.session.commit()
+        except (TokenError, ValueError) as exc:
+            db.session.rollback()
+            flash(f"{getattr(exc, 'field', 'days')}: {exc}", "danger")
+            status = 400
+    mine = db.session.scalars(sa.select(ApiToken).filter_by(user_id=current_user.id).order_by(ApiToken.id.desc())).all()
+    own = permissions_in_store(current_user, g.store)
+    return render_template("auth/tokens.html", tokens=mine, created=created,
+                           permissions=[p for p in _permissions() if p.name in own]), status

@@ -1,0 +1,121 @@
+"""How each request finds its caller, its store and its permission.
+
+* A bearer token authenticates an API call (and exempts it from CSRF, which protects
+  cookies only); otherwise the session does.
+* ``/s/<store>/`` pages and API calls run with their store current. The store comes from
+  the URL, from the API token, or from the ``Shopdesk-Store`` header. A store the caller
+  is not a member of, and a plugin not enabled there, answer 404: they are invisible.
+* Every route must declare its permission (``auth.permissions.requires``); a route that
+  declares none is refused, so forgetting fails closed.
+"""
+
+import logging
+
+from flask import abort, current_app, g, request
+from flask_login import current_user
+from flask_smorest import abort as api_abort
+
+from .api import API_PREFIX, STORE_HEADER
+from .auth.permissions import declared_permission
+from .auth.roles import role_of
+from .auth.tokens import authenticate
+from .db import current_store_id, db
+from .stores import PluginStateError, Store, get_store
+
+log = logging.getLogger(__name__)
+
+# Framework routes that serve files or the API description: no store, no data.
+EXEMPT_ENDPOINTS = {"static", "bootstrap.static", "api-docs.openapi_json"}
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def current_token():
+    """The API token of this request (authenticated once), or None."""
+    if "api_token" not in g:
+        header = request.headers.get("Authorization", "")
+        g.api_token = None
+        if header.startswith("Bearer "):
+            g.api_token = authenticate(header[len("Bearer "):].strip())
+            if g.api_token is None:
+                api_abort(401, message="Authorization: the bearer token is unknown, expired or revoked")
+    return g.api_token
+
+
+def init_request_pipeline(app, csrf):
+    login_manager = app.login_manager
+
+    @login_manager.request_loader
+    def user_from_token(req):
+        token = current_token()
+        return token.user if token is not None else None
+
+    @app.url_value_preprocessor
+    def pull_store(endpoint, values):
+        if values and "store" in values:
+            g.store_slug = values.pop("store")
+
+    @app.url_defaults
+    def add_store(endpoint, values):
+        if "store" not in values and g.get("store") is not None:
+            if app.url_map.is_endpoint_expecting(endpoint, "store"):
+                values["store"] = g.store.slug
+
+    @app.before_request
+    def authenticate_caller():
+        if (current_token() is None and request.method in UNSAFE_METHODS
+                and current_app.config.get("WTF_CSRF_ENABLED", True)):
+            csrf.protect()
+
+    @app.before_request
+    def bind_store():
+        is_api = request.path.startswith(API_PREFIX + "/")
+        token = current_token()
+        slug = g.get("store_slug")
+        if is_api:
+            slug = request.headers.get(STORE_HEADER)
+            if token is not None:
+                token_store = db.session.get(Store, token.store_id)
+                if slug not in (None, token_store.slug):
+                    abort(404)  # the token's store is the only one it can see
+                slug = token_store.slug
+        if slug is None:
+            return None
+        if not current_user.is_authenticated:
+            if is_api:
+                abort(401)
+            return login_manager.unauthorized()
+        try:
+            store = get_store(slug)
+        except PluginStateError:
+            abort(404)
+        if role_of(current_user, store) is None:
+            abort(404)
+        g.store = store
+        g._store_token = current_store_id.set(store.id)
+        g.hooks = current_app.extensions["shopdesk"].for_store(store)
+        owner = current_app.extensions["shopdesk_blueprint_owners"].get(
+            request.blueprints[-1] if request.blueprints else None)
+        if owner is not None and owner not in g.hooks.enabled:
+            abort(404)
+        return None
+
+    @app.before_request
+    def guard_route():
+        endpoint = request.endpoint
+        if endpoint is None or endpoint in EXEMPT_ENDPOINTS:
+            return None
+        if declared_permission(app, endpoint, request.method) is None:
+            log.error("route %s %s declares no permission: refused", request.method, endpoint)
+            abort(403, description="This route declares no permission.")
+        owners = current_app.extensions["shopdesk_blueprint_owners"]
+        if request.blueprints and request.blueprints[-1] in owners and g.get("store") is None:
+            if not current_user.is_authenticated:
+                abort(401)
+            api_abort(400, message=f"{STORE_HEADER} header: name the store (its slug)")
+        return None
+
+    @app.teardown_request
+    def unbind_store(exc):
+        token = g.pop("_store_token", None)
+        if token is not None:
+            current_store_id.reset(token)
