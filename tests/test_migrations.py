@@ -10,7 +10,7 @@ from shopdesk import migrate
 from shopdesk.app import create_app
 from shopdesk.db import db
 from shopdesk.stores import create_store, disable_plugin, enable_plugin
-from shopdesk.testing import make_plugin, postgres_url_or_skip
+from shopdesk.testing import make_plugin, postgres_url_or_skip, with_search_path
 
 STOCK = make_plugin("stock", migration_dirs=lambda: [Path(__file__).parent / "fixtures" / "stock_migrations"])
 
@@ -26,7 +26,7 @@ def empty_database_url(request, tmp_path):
     engine = sa.create_engine(base)
     with engine.begin() as conn:
         conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    yield f"{base}?options=-csearch_path%3D{schema}"
+    yield with_search_path(base, schema)
     with engine.begin() as conn:
         conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
     engine.dispose()

@@ -135,6 +135,20 @@ def _stamp_current_store(session, flush_context, instances):
             )
 
 
+def lock_row(model, row_id):
+    """Hold a write lock on one row until the transaction ends, on both databases.
+
+    PostgreSQL: SELECT ... FOR UPDATE. SQLite ignores FOR UPDATE, so a no-op UPDATE takes
+    the database write lock instead; reads after it in the transaction are then current.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        column = model.__table__.primary_key.columns.values()[0]
+        db.session.execute(sa.update(model.__table__).where(column == row_id).values({column.name: column}))
+    else:
+        db.session.execute(sa.select(model).where(model.__table__.primary_key.columns.values()[0] == row_id)
+                           .with_for_update().execution_options(all_stores=True))
+
+
 @event.listens_for(sa.engine.Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
     """SQLite: enforce foreign keys (ON DELETE CASCADE), let writers wait for the lock, and

@@ -1,7 +1,7 @@
 """pytest plugin for Shopdesk and its plugins (installed as the ``pytest11`` entry point).
 
 Fixtures: ``app``, ``db``, ``store``, ``bare_store``, ``user``, ``client``, ``cli``,
-``make_app``. Every test using the database runs twice, on SQLite and on PostgreSQL
+``token_for``, ``make_app``. Every test using the database runs twice, on SQLite and on PostgreSQL
 (``SHOPDESK_TEST_POSTGRES_URL``); without that variable the PostgreSQL half is skipped and
 the run says so, and with ``SHOPDESK_REQUIRE_POSTGRES=1`` (CI) a skip is an error.
 
@@ -105,15 +105,26 @@ def _sqlite_template(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def _postgres_schema(tmp_path_factory):
-    """A fresh schema migrated once per session; tests truncate it afterwards."""
-    url = postgres_url_or_skip()
-    engine = sa.create_engine(url)
+    """A schema of this test session's own, migrated once and dropped at the end; tests
+    truncate it afterwards. Several test runs can share one PostgreSQL database."""
+    base = postgres_url_or_skip()
+    schema = f"shopdesk_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    engine = sa.create_engine(base)
     with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-        conn.execute(sa.text("CREATE SCHEMA public"))
-    engine.dispose()
-    _migrate(url, tmp_path_factory.mktemp("shopdesk-pg"))
-    return url
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    url = with_search_path(base, schema)
+    try:
+        _migrate(url, tmp_path_factory.mktemp("shopdesk-pg"))
+        yield url
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+        engine.dispose()
+
+
+def with_search_path(url: str, schema: str) -> str:
+    """The URL of the same database with ``schema`` first on the search path."""
+    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
 
 
 KEEP_TABLES = {"alembic_version", "installed_plugins"}
@@ -234,6 +245,22 @@ def client(app, user, store):
     test_client = app.test_client(user=user)
     test_client.environ_base["HTTP_" + STORE_HEADER.upper().replace("-", "_")] = store.slug
     return test_client
+
+
+@pytest.fixture
+def token_for(app, db):
+    """Make an API token: ``token_for(user, store, ["notes.read"])`` (default: all of theirs)."""
+    from .auth.permissions import permissions_in_store
+    from .auth.tokens import create_token
+
+    def make(user, store, permissions=None):
+        if permissions is None:
+            permissions = permissions_in_store(user, store)
+        _, plain = create_token(user, store, "test token", permissions, None)
+        db.session.commit()
+        return plain
+
+    return make
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from flask_login import current_user
 from flask_smorest import abort as api_abort
 
 from .api import API_PREFIX, STORE_HEADER
-from .auth.permissions import declared_permission
+from .auth.permissions import EXEMPT_PERMISSION_ENDPOINTS, declared_permission
 from .auth.roles import role_of
 from .auth.tokens import authenticate
 from .db import current_store_id, db
@@ -24,8 +24,6 @@ from .stores import PluginStateError, Store, get_store
 
 log = logging.getLogger(__name__)
 
-# Framework routes that serve files or the API description: no store, no data.
-EXEMPT_ENDPOINTS = {"static", "bootstrap.static", "api-docs.openapi_json"}
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -72,7 +70,7 @@ def init_request_pipeline(app, csrf):
         token = current_token()
         slug = g.get("store_slug")
         if is_api:
-            slug = request.headers.get(STORE_HEADER)
+            slug = request.headers.get(STORE_HEADER) or None
             if token is not None:
                 token_store = db.session.get(Store, token.store_id)
                 if slug not in (None, token_store.slug):
@@ -102,7 +100,7 @@ def init_request_pipeline(app, csrf):
     @app.before_request
     def guard_route():
         endpoint = request.endpoint
-        if endpoint is None or endpoint in EXEMPT_ENDPOINTS:
+        if endpoint is None or endpoint in EXEMPT_PERMISSION_ENDPOINTS:
             return None
         if declared_permission(app, endpoint, request.method) is None:
             log.error("route %s %s declares no permission: refused", request.method, endpoint)

@@ -255,9 +255,8 @@ class Tokens(MethodView):
         except TokenError as exc:
             refuse(exc)
         db.session.commit()
-        shown = NewTokenSchema().dump(token)
-        shown["token"] = plain
-        return shown
+        token.token = plain  # on this response only; the database keeps the hash
+        return token
 
 
 @blp.route("/tokens/<int:token_id>")

@@ -14,6 +14,8 @@ from flask_login import current_user
 PUBLIC = "public"
 SIGNED_IN = "signed-in"
 BUILTIN_ROLES = ("owner", "manager", "operator", "viewer")
+# Framework routes that serve files or the API description: no store, no data.
+EXEMPT_PERMISSION_ENDPOINTS = {"static", "bootstrap.static", "api-docs.openapi_json"}
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import audit
-from ..db import StoreScoped, Timestamps, db
+from ..db import StoreScoped, Timestamps, db, lock_row
 from .models import User
 from .permissions import BUILTIN_ROLES, declared_permissions
 
@@ -133,10 +133,10 @@ def delete_role(role: Role):
 
 
 def _lock_store(store):
-    """Serialise owner changes of one store (SELECT ... FOR UPDATE; SQLite locks on write)."""
+    """Serialise owner changes of one store, so two demotions cannot both see two owners."""
     from ..stores import Store
 
-    db.session.execute(sa.select(Store.id).where(Store.id == store.id).with_for_update())
+    lock_row(Store, store.id)
 
 
 def _owner_count(store) -> int:
