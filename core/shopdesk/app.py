@@ -14,6 +14,7 @@ from . import api as api_module
 from . import settings as plugin_settings
 from .auth import views as auth_views
 from .db import db
+from .i18n import init_i18n
 from .registry import Registry
 from .web import init_request_pipeline
 
@@ -61,6 +62,7 @@ def create_app(config: dict | None = None, *, plugins=(), entry_points=None) -> 
     app.extensions["shopdesk"] = registry
 
     auth_views.login_manager.init_app(app)
+    init_i18n(app)
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # web.py checks: cookies only, not tokens
     csrf = CSRFProtect(app)
     Bootstrap5(app)
