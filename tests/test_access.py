@@ -310,3 +310,26 @@ def test_a_failed_first_attempt_does_not_burn_the_key(client):
     key = {"Idempotency-Key": "k-2"}
     assert client.post("/api/v1/roles", json={"name": "owner"}, headers=key).status_code == 409
     assert client.post("/api/v1/roles", json={"name": "owner"}, headers=key).status_code == 409  # ran again
+
+
+# --- store settings ----------------------------------------------------------------------------
+
+
+def test_store_settings_are_validated_and_audited(client, db, store):
+    bad = client.patch("/api/v1/store", json={"currency": "XYZ", "timezone": "Mars/Olympus"})
+    assert bad.status_code == 422
+    assert bad.json["errors"] == {"currency": ["Not a known ISO 4217 currency."],
+                                  "timezone": ["Not a known time zone (e.g. Asia/Taipei)."]}
+    good = client.patch("/api/v1/store", json={"currency": "twd", "timezone": "Asia/Taipei", "name": "Acme TW"})
+    assert good.json == {"slug": "acme", "name": "Acme TW", "currency": "TWD", "locale": "en", "timezone": "Asia/Taipei"}
+    page = client.post("/s/acme/settings", data={"name": "", "currency": "TWD", "locale": "zh_Hant", "timezone": "UTC"})
+    assert page.status_code == 400 and "Length must be between 1 and 200." in page.get_data(as_text=True)
+    assert audit_actions(db, "store.updated") == ["store.updated"]
+
+
+def test_the_api_docs_are_served_from_local_files(app):
+    client = app.test_client()
+    page = client.get("/api/docs").get_data(as_text=True)
+    assert "http" not in page.replace('http-equiv', '')  # no CDN: every asset is ours
+    assert client.get("/api/docs/assets/swagger-ui-bundle.js").status_code == 200
+    assert "/api/v1/roles" in client.get("/api/openapi.json").get_json()["paths"]

@@ -5,7 +5,11 @@ under /api/v1 and answers 404 for a plugin's routes in stores where it is not en
 store of a request is named by the ``Shopdesk-Store`` header (a store slug).
 """
 
+import swagger_ui_bundle
+from flask import Blueprint, render_template, send_from_directory
 from flask_smorest import Api
+
+from .auth.permissions import PUBLIC, requires
 
 API_PREFIX = "/api/v1"
 STORE_HEADER = "Shopdesk-Store"
@@ -19,6 +23,8 @@ def init_api(app) -> Api:
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
     api = Api(app)
     api.spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie", "name": "session"})
+    api.spec.components.security_scheme("token", {"type": "http", "scheme": "bearer"})
+    app.register_blueprint(docs_bp)
     return api
 
 
@@ -50,6 +56,22 @@ def error_body(exc) -> dict:
         "message": message or exc.description,
         "errors": errors,
     }
+
+
+docs_bp = Blueprint("api_docs", __name__, url_prefix="/api/docs")
+
+
+@docs_bp.route("")
+@requires(PUBLIC)
+def page():
+    """Interactive API documentation (Swagger UI), served from local files."""
+    return render_template("shell/api_docs.html")
+
+
+@docs_bp.route("/assets/<path:filename>")
+@requires(PUBLIC)
+def asset(filename):
+    return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename, max_age=86400)
 
 
 def register_plugin_api(api, blueprint):

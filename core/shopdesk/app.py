@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import api as api_module
 from . import settings as plugin_settings
+from . import store_web
 from .auth import views as auth_views
 from .db import db
 from .i18n import init_i18n
@@ -76,6 +77,8 @@ def create_app(config: dict | None = None, *, plugins=(), entry_points=None) -> 
     api = api_module.init_api(app)
     app.extensions["shopdesk_api"] = api
     api_module.register_plugin_api(api, auth_api)
+    api_module.register_plugin_api(api, store_web.api)
+    app.register_blueprint(store_web.bp)
     _register_plugin_blueprints(app, registry, api)
     init_request_pipeline(app, csrf)
     _register_error_pages(app, api)

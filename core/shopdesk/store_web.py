@@ -1,0 +1,82 @@
+"""The store's own settings (name, currency, language, time zone) in the UI and the API."""
+
+from zoneinfo import available_timezones
+
+from babel.numbers import get_currency_name
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask.views import MethodView
+from flask_babel import gettext as _
+from flask_smorest import Blueprint as ApiBlueprint
+from marshmallow import Schema, ValidationError, fields, validate, validates
+
+from . import audit
+from .auth.permissions import requires
+from .db import db
+from .i18n import LANGUAGES
+
+bp = Blueprint("store", __name__)
+api = ApiBlueprint("store-api", __name__, url_prefix="/store", description="The current store's own settings.")
+EDITABLE = ("name", "currency", "locale", "timezone")
+
+
+class StoreSchema(Schema):
+    slug = fields.String(dump_only=True)
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    currency = fields.String(validate=validate.Length(equal=3))
+    locale = fields.String(validate=validate.OneOf(LANGUAGES))
+    timezone = fields.String()
+
+    @validates("currency")
+    def known_currency(self, value, **kwargs):
+        if get_currency_name(value.upper(), locale="en") == value.upper():  # babel echoes unknown codes
+            raise ValidationError("Not a known ISO 4217 currency.")
+
+    @validates("timezone")
+    def known_timezone(self, value, **kwargs):
+        if value not in available_timezones():
+            raise ValidationError("Not a known time zone (e.g. Asia/Taipei).")
+
+
+def change_store(store, data: dict):
+    """Apply validated changes; audited with before and after."""
+    changes = {k: (v.upper() if k == "currency" else v) for k, v in data.items() if k in EDITABLE}
+    before = {k: getattr(store, k) for k in changes}
+    for key, value in changes.items():
+        setattr(store, key, value)
+    audit.record("store.updated", store_id=store.id, object_type="store", object_id=store.id,
+                 before=before, after=changes)
+
+
+@bp.route("/s/<store>/settings", methods=["GET", "POST"])
+@requires("store.settings")
+def settings():
+    errors, status = {}, 200
+    if request.method == "POST":
+        try:
+            data = StoreSchema().load({k: request.form[k] for k in EDITABLE if k in request.form})
+            change_store(g.store, data)
+            db.session.commit()
+            flash(_("Store settings saved."), "success")
+            return redirect(url_for("store.settings"))
+        except ValidationError as exc:
+            errors, status = exc.messages, 400
+    return render_template("shell/store_settings.html", errors=errors, languages=LANGUAGES,
+                           timezones=sorted(available_timezones())), status
+
+
+@api.route("")
+class CurrentStore(MethodView):
+    @requires("store.view")
+    @api.response(200, StoreSchema)
+    def get(self):
+        """The store the request is for."""
+        return g.store
+
+    @requires("store.settings")
+    @api.arguments(StoreSchema)
+    @api.response(200, StoreSchema)
+    def patch(self, data):
+        """Change the store's name, currency, language or time zone."""
+        change_store(g.store, data)
+        db.session.commit()
+        return g.store
