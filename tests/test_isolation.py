@@ -10,8 +10,8 @@ import re
 import pytest
 
 from shopdesk.auth.models import create_user
-from shopdesk.demo import dependency_order
-from shopdesk.stores import create_store, enable_plugin, use_store
+from shopdesk.demo import fill_with_demo_data
+from shopdesk.stores import create_store
 
 SAMPLES = {"string": "x", "integer": 1, "number": 1, "boolean": False, "array": [], "object": {}}
 FORMATS = {"email": "someone@example.com", "date-time": "2030-01-01T00:00:00+00:00", "date": "2030-01-01",
@@ -39,11 +39,7 @@ def two_stores_with_demo_data(app, db):
     for slug in ("a", "b"):
         owner = create_user(f"owner-{slug}@example.com", f"password of {slug}!")
         store = create_store(slug, f"Store {slug.upper()}", owner=owner)
-        for name in dependency_order(registry):
-            enable_plugin(registry, store, name)
-            with use_store(store):
-                registry.call_plugin(name, "demo_data", store=store)
-                db.session.flush()
+        fill_with_demo_data(registry, store)
         made[slug] = (owner, store)
     db.session.commit()
     return made

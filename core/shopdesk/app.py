@@ -9,6 +9,7 @@ from flask_bootstrap import Bootstrap5
 from flask_wtf import CSRFProtect
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from . import api as api_module
 from . import settings as plugin_settings
@@ -34,6 +35,14 @@ def _secret_key(instance: Path) -> str:
     return path.read_text().strip()
 
 
+class DatabaseIntConverter(IntegerConverter):
+    """``<int:...>`` in every route stops at the 64-bit range the databases store: a larger
+    number is a 404 like any missing id, not an overflow deep in the driver."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=2**63 - 1, signed=False):
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
 def create_app(config: dict | None = None, *, plugins=(), entry_points=None) -> Flask:
     """Build the app.
 
@@ -44,6 +53,7 @@ def create_app(config: dict | None = None, *, plugins=(), entry_points=None) -> 
     config = dict(config or {})
     instance = Path(config.pop("INSTANCE_PATH", None) or _instance_path())
     app = Flask("shopdesk", instance_path=str(instance), instance_relative_config=True)
+    app.url_map.converters["int"] = DatabaseIntConverter
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("SHOPDESK")
     if os.environ.get("SHOPDESK_DATABASE_URL"):
@@ -67,10 +77,12 @@ def create_app(config: dict | None = None, *, plugins=(), entry_points=None) -> 
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # web.py checks: cookies only, not tokens
     csrf = CSRFProtect(app)
     Bootstrap5(app)
+    from . import audit_web
     from .auth.api import blp as auth_api
     from .auth.pages import bp as account_bp
     from .ui import bp as shell_bp
 
+    audit_web.init_request_id(app)  # first, so every response carries X-Request-Id
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(shell_bp)
@@ -79,6 +91,8 @@ def create_app(config: dict | None = None, *, plugins=(), entry_points=None) -> 
     api_module.register_plugin_api(api, auth_api)
     api_module.register_plugin_api(api, store_web.api)
     app.register_blueprint(store_web.bp)
+    api_module.register_plugin_api(api, audit_web.blp)
+    app.register_blueprint(audit_web.bp)
     _register_plugin_blueprints(app, registry, api)
     init_request_pipeline(app, csrf)
     _register_error_pages(app, api)

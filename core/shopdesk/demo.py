@@ -46,6 +46,16 @@ def ensure_admin() -> str:
     return f"{ADMIN_EMAIL} (password set earlier: `shopdesk users set-password {ADMIN_EMAIL}`)"
 
 
+def fill_with_demo_data(registry, store, plugins=None):
+    """Enable ``plugins`` (every working one, in dependency order) in ``store`` and call each
+    one's ``demo_data`` with the store current. Used by `shopdesk demo` and by tests."""
+    for name in plugins if plugins is not None else dependency_order(registry):
+        enable_plugin(registry, store, name)
+        with use_store(store):
+            registry.call_plugin(name, "demo_data", store=store)
+            db.session.flush()
+
+
 def load_demo(echo=click.echo) -> bool:
     """Create the demo store with every working plugin enabled and its demo data.
 
@@ -57,13 +67,8 @@ def load_demo(echo=click.echo) -> bool:
     admin = db.session.scalar(sa.select(User).filter_by(email=ADMIN_EMAIL))
     store = create_store(DEMO_SLUG, "Demo Store", currency="USD", owner=admin)
     order = dependency_order(registry)
-    with click.progressbar(order, label="Loading demo store", item_show_func=lambda n: n or "",
-                           file=None) as plugins:
-        for name in plugins:
-            enable_plugin(registry, store, name)
-            with use_store(store):
-                registry.call_plugin(name, "demo_data", store=store)
-                db.session.flush()
+    with click.progressbar(order, label="Loading demo store", item_show_func=lambda n: n or "") as plugins:
+        fill_with_demo_data(registry, store, plugins)
     db.session.commit()
     echo(f"Demo store '{DEMO_SLUG}' created with {len(order)} plugin(s) enabled.")
     return True
