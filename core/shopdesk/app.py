@@ -16,8 +16,11 @@ from . import settings as plugin_settings
 from . import store_web
 from .auth import views as auth_views
 from .db import db
+from .health import bp as health_bp
 from .i18n import init_i18n
+from .limits import init_limits
 from .registry import Registry
+from .security import init_security
 from .web import init_request_pipeline
 
 
@@ -67,6 +70,7 @@ def create_app(config: dict | None = None, *, plugins=(), entry_points=None) -> 
     app.config.setdefault("BOOTSTRAP_SERVE_LOCAL", True)
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    init_security(app)
 
     db.init_app(app)
     registry = Registry.load(entry_points=entry_points, objects=plugins)
@@ -86,6 +90,7 @@ def create_app(config: dict | None = None, *, plugins=(), entry_points=None) -> 
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(shell_bp)
+    app.register_blueprint(health_bp)
     api = api_module.init_api(app)
     app.extensions["shopdesk_api"] = api
     api_module.register_plugin_api(api, auth_api)
@@ -96,6 +101,7 @@ def create_app(config: dict | None = None, *, plugins=(), entry_points=None) -> 
     _register_plugin_blueprints(app, registry, api)
     init_request_pipeline(app, csrf)
     _register_error_pages(app, api)
+    init_limits(app)  # last: the API limit counts per caller, once the caller is authenticated
 
     registry.pm.hook.app_ready.call_historic(kwargs={"app": app})
     return app

@@ -224,15 +224,29 @@ def branch_heads(app, name: str) -> tuple[str | None, str | None]:
     return newest, head
 
 
+def pending_heads(app=None) -> list[str]:
+    """Heads (host and plugins) the database has not applied; empty when it is at head.
+
+    Cheap enough for a readiness probe: it reads the version table, no autogenerate."""
+    app = app or current_app._get_current_object()
+    script = ScriptDirectory.from_config(alembic_config(app))
+    with db.engine.connect() as conn:
+        return _pending(script, conn)
+
+
+def _pending(script, conn) -> list[str]:
+    return sorted(set(script.get_heads()) - _applied(script, conn))
+
+
 def check(app=None, tables: set[str] | None = None) -> list[str]:
     """Problems between models and migrations: unapplied heads, then autogenerate diffs."""
     app = app or current_app._get_current_object()
     script = ScriptDirectory.from_config(alembic_config(app))
     problems = []
     with db.engine.connect() as conn:
-        missing = set(script.get_heads()) - _applied(script, conn)
+        missing = _pending(script, conn)
         if missing:
-            problems.append(f"not at head: {', '.join(sorted(missing))} not applied (run `shopdesk db upgrade`)")
+            problems.append(f"not at head: {', '.join(missing)} not applied (run `shopdesk db upgrade`)")
         diffs = compare_metadata(MigrationContext.configure(conn, opts=_context_options()), db.metadata)
     for diff in diffs:
         table = _diff_table(diff)

@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired
 
 from .. import audit
 from ..db import db, utcnow
+from . import lockout
 from .models import User
 from .permissions import PUBLIC, SIGNED_IN, requires
 
@@ -35,6 +36,12 @@ def login():
     status = 200
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
+        wait = lockout.locked_for(email)
+        if wait is not None:
+            audit.record("auth.login_locked", object_type="user", after={"email": email}, actor=email)
+            db.session.commit()
+            flash(lockout.message(wait), "danger")
+            return render_template("auth/login.html", form=form), 429, {"Retry-After": lockout.seconds(wait)}
         user = db.session.scalar(sa.select(User).filter_by(email=email))
         if user is not None and user.active and user.check_password(form.password.data):
             user.last_login_at = utcnow()

@@ -1,0 +1,101 @@
+"""Rate limits (Flask-Limiter): sign-in attempts per client address, API calls per caller.
+
+Counters live in memory by default, which is right for one process (``make run``). Several
+processes or machines share their counters through Redis: set ``SHOPDESK_REDIS_URL``
+(e.g. ``redis://127.0.0.1:6379/0``). If Redis stops answering, each process falls back to
+its own in-memory counters and logs a warning, rather than failing every request.
+
+``init_limits`` must run after the request pipeline has authenticated the caller (its
+before_request functions come first), so that the API limit can be counted per API token.
+"""
+
+import math
+import time
+
+from flask import current_app, g, request
+from flask_babel import ngettext
+from flask_limiter import ApplicationLimit, Limiter, RateLimitExceeded
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+
+from .security import setting
+
+LOGIN_LIMIT = "10 per minute"
+API_LIMIT = "600 per minute"
+LOGIN_ENDPOINT = "auth.login"
+
+
+def api_caller() -> str:
+    """Who an API call counts against: its token, else its signed-in user, else its address."""
+    token = g.get("api_token")
+    if token is not None:
+        return f"token:{token.id}"
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return get_remote_address()
+
+
+def _is_api():
+    return request.path.startswith("/api/")
+
+
+def init_limits(app) -> Limiter:
+    redis_url = setting(app, "SHOPDESK_REDIS_URL")
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "shopdesk")
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    login_limit = setting(app, "SHOPDESK_LOGIN_RATE_LIMIT", LOGIN_LIMIT)
+    api_limit = setting(app, "SHOPDESK_API_RATE_LIMIT", API_LIMIT)
+    limiter = Limiter(
+        get_remote_address,
+        storage_uri=redis_url or None,
+        # Every request passes through these; an endpoint name is only the scope of
+        # per-route limits, and unknown /api/ paths must count too.
+        request_identifier=lambda: request.endpoint or request.path,
+        application_limits=[
+            ApplicationLimit(
+                login_limit, key_function=get_remote_address, scope="login", methods=["POST"],
+                exempt_when=lambda: request.endpoint != LOGIN_ENDPOINT,
+            ),
+            ApplicationLimit(
+                api_limit, key_function=api_caller, scope="api",
+                exempt_when=lambda: not _is_api(),
+            ),
+        ],
+    )
+    limiter.init_app(app)
+    app.extensions["shopdesk_limiter"] = limiter
+    app.register_error_handler(RateLimitExceeded, _rate_limited)
+    return limiter
+
+
+def retry_after(limiter) -> int:
+    """Whole seconds until the breached limit's window resets (at least 1)."""
+    breached = limiter.current_limit
+    if breached is None:
+        return 60
+    reset_time, _remaining = breached.window
+    return max(1, math.ceil(reset_time - time.time()))
+
+
+def _rate_limited(exc: RateLimitExceeded):
+    """Say how long to wait, then answer like any other error (JSON under /api/, else a page)."""
+    seconds = retry_after(current_app.extensions["shopdesk_limiter"])
+    wait = f"{seconds} second{'s' if seconds != 1 else ''}"
+    if _is_api():
+        exc.description = f"Too many requests ({exc.limit.limit} per caller): retry in {wait}."
+    elif request.endpoint == LOGIN_ENDPOINT:
+        exc.description = ngettext(
+            "Too many sign-in attempts from your network. Please wait %(num)d second and try again.",
+            "Too many sign-in attempts from your network. Please wait %(num)d seconds and try again.",
+            seconds)
+    else:
+        exc.description = ngettext("Too many requests. Please wait %(num)d second and try again.",
+                                   "Too many requests. Please wait %(num)d seconds and try again.", seconds)
+    exc.data = {"message": exc.description, "headers": {"Retry-After": str(seconds)}}
+    # The app's HTTPException handler gives every error its shape; this one only adds the wait.
+    handler = current_app.error_handler_spec[None][None].get(HTTPException)
+    response = current_app.make_response(handler(exc) if handler else exc)
+    response.headers["Retry-After"] = str(seconds)
+    return response
