@@ -114,8 +114,11 @@ def _filter_by_current_store(state):
                 "execution_options(all_stores=True)"
             )
         return
+    # Not propagated to loaded objects: this listener sees their lazy loads and refreshes
+    # too, and propagated options would pile up on long-lived objects with every refresh.
     state.statement = state.statement.options(
-        with_loader_criteria(StoreScoped, lambda cls: cls.store_id == store_id, include_aliases=True)
+        with_loader_criteria(StoreScoped, lambda cls: cls.store_id == store_id, include_aliases=True,
+                             propagate_to_loaders=False)
     )
 
 
