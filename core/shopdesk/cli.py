@@ -318,6 +318,55 @@ def users_deactivate(email):
     click.echo(f"User {email} deactivated.")
 
 
+# --- audit -------------------------------------------------------------------------------
+
+audit_group = AppGroup("audit", help="The append-only audit log of every store, and sign-ins.")
+cli.add_command(audit_group)
+
+
+def _audit_query(store, action):
+    from . import audit
+
+    return audit.entries(store_id=_store(store).id if store else None, action=action or None)
+
+
+@audit_group.command("list")
+@click.option("--store", "store", metavar="SLUG", help="Only this store's entries (default: every entry).")
+@click.option("--action", metavar="ACTION", help="An action (role.updated) or a prefix ending in .* (auth.*).")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1), help="How many, newest first.")
+def audit_list(store, action, limit):
+    """Recent audit entries, newest first, including instance-wide ones (sign-ins, CLI)."""
+    from datetime import timezone
+
+    from .audit import AuditEntry
+
+    rows = db.session.scalars(_audit_query(store, action).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+                              .limit(limit)).all()
+    if not rows:
+        click.echo("No audit entries.")
+        return
+    slugs = dict(db.session.execute(sa.select(Store.id, Store.slug)).all())
+    table = [(e.at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ"),
+              "-" if e.store_id is None else slugs.get(e.store_id, f"#{e.store_id}"),
+              e.actor, e.action, ":".join(x for x in (e.object_type, e.object_id) if x) or "-") for e in rows]
+    header = ("AT (UTC)", "STORE", "ACTOR", "ACTION", "OBJECT")
+    widths = [max(len(header[i]), *(len(r[i]) for r in table)) for i in range(len(header) - 1)] + [0]
+    for line in (header, *table):
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip())
+
+
+@audit_group.command("export")
+@click.option("--store", "store", metavar="SLUG", help="Only this store's entries (default: every entry).")
+@click.option("--action", metavar="ACTION", help="An action (role.updated) or a prefix ending in .* (auth.*).")
+def audit_export(store, action):
+    """Write audit entries as CSV to standard output, oldest first: shopdesk audit export > audit.csv"""
+    from .audit import csv_lines
+
+    slugs = dict(db.session.execute(sa.select(Store.id, Store.slug)).all())
+    for chunk in csv_lines(_audit_query(store, action), slugs):
+        click.echo(chunk, nl=False)
+
+
 def main(argv=None):
     """Entry point: one clear line and exit 2 for bad arguments and refused requests."""
     try:
