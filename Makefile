@@ -5,8 +5,11 @@ BIN := $(VENV)/bin
 # Every distribution: the host, then first-party plugins, then contrib extras.
 DISTS := . $(sort $(dir $(wildcard plugins/*/setup.cfg contrib/*/setup.cfg)))
 STAMP := $(VENV)/.installed
+# Message catalogues: the host's, and every plugin package that ships a translations/ folder.
+LOCALES := zh_Hant zh_Hans
+CATALOGUES := core/shopdesk $(patsubst %/translations,%,$(wildcard plugins/*/shopdesk_*/translations contrib/*/shopdesk_*/translations))
 
-.PHONY: run test install clean
+.PHONY: run test install clean translations
 
 $(STAMP): setup.cfg $(wildcard plugins/*/setup.cfg contrib/*/setup.cfg)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +28,24 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Extract the marked strings into each package's translations/messages.pot, bring every
+# locale's .po up to date (new strings arrive empty: translate them), compile the .mo files.
+# The .po and .mo files are committed, so a fresh clone needs no build step.
+translations: $(STAMP)
+	@for pkg in $(CATALOGUES); do \
+	  dir=$$pkg/translations; \
+	  $(BIN)/pybabel extract -F babel.cfg -k lazy_gettext --add-location=file --sort-by-file \
+	    --project=Shopdesk --copyright-holder="Shopdesk contributors" -o $$dir/messages.pot $$pkg || exit 1; \
+	  for locale in $(LOCALES); do \
+	    if [ -f $$dir/$$locale/LC_MESSAGES/messages.po ]; then \
+	      $(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i $$dir/messages.pot -d $$dir -l $$locale || exit 1; \
+	    else \
+	      $(BIN)/pybabel init -i $$dir/messages.pot -d $$dir -l $$locale || exit 1; \
+	    fi; \
+	  done; \
+	  $(BIN)/pybabel compile --statistics -d $$dir || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV)

@@ -4,12 +4,14 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import render_template
+from flask_babel import gettext
 from marshmallow import Schema, fields, validate
 
 import shopdesk
 from shopdesk import hookimpl
 from shopdesk.auth.permissions import Permission
 from shopdesk.db import db
+from shopdesk.i18n import N_
 from shopdesk.ui import NavItem, Widget
 
 from .api import api
@@ -18,9 +20,9 @@ from .views import bp, pinned_first
 
 manifest = shopdesk.Manifest(
     name="notes",
-    label="Store notes",
-    description="Staff notes per store: supplier calls, returns policy reminders; "
-                "pinned ones on the dashboard.",
+    label=N_("Store notes"),  # N_: in the catalogue, translated where the host shows it
+    description=N_("Staff notes per store: supplier calls, returns policy reminders; "
+                   "pinned ones on the dashboard."),
     requires=(),
     host=">=0.1,<1",
 )
@@ -29,20 +31,20 @@ manifest = shopdesk.Manifest(
 class NotesSettings(Schema):
     pinned_limit = fields.Integer(
         load_default=5, validate=validate.Range(min=1, max=50),
-        metadata={"description": "How many pinned notes the dashboard shows (1 to 50)."})
+        metadata={"description": N_("How many pinned notes the dashboard shows (1 to 50).")})
     slack_webhook_url = fields.String(
         load_default="",
         validate=validate.Regexp(r"^(https://\S+)?$", error="Must be an https:// URL, or empty."),
         metadata={"secret": True,
-                  "description": "Slack incoming-webhook URL. Stored for a later release: "
-                                 "nothing is sent yet."})
+                  "description": N_("Slack incoming-webhook URL. Stored for a later release: "
+                                    "nothing is sent yet.")})
 
 
 @hookimpl
 def register_permissions():
     return [
-        Permission("notes.read", "Read store notes", "閱讀商店筆記"),
-        Permission("notes.write", "Write, pin and delete store notes", "撰寫、釘選與刪除商店筆記",
+        Permission("notes.read", N_("Read store notes"), "閱讀商店筆記"),
+        Permission("notes.write", N_("Write, pin and delete store notes"), "撰寫、釘選與刪除商店筆記",
                    roles=("manager", "operator")),
     ]
 
@@ -69,7 +71,7 @@ def register_blueprints():
 
 @hookimpl
 def nav_items(ctx, user):
-    return [NavItem(label="Notes", endpoint="notes.index", icon="journal-text")]
+    return [NavItem(label=gettext("Notes"), endpoint="notes.index", icon="journal-text")]
 
 
 @hookimpl
@@ -78,7 +80,7 @@ def dashboard_widgets(ctx, user):
     pinned = pinned_first(sa.select(Note).filter_by(pinned=True)).limit(limit)
     notes = db.session.scalars(pinned).all()
     html = render_template("notes/_pinned.html", notes=notes)
-    return [Widget(title="Pinned notes", html=html, order=50)]
+    return [Widget(title=gettext("Pinned notes"), html=html, order=50)]
 
 
 @hookimpl

@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, SubmitField, TextAreaField
@@ -21,10 +22,10 @@ def pinned_first(query):
 
 
 class NoteForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
-    body = TextAreaField("Note", validators=[Length(max=20000)], render_kw={"rows": 6})
-    pinned = BooleanField("Pin it to the dashboard")
-    submit = SubmitField("Save note")
+    title = StringField(lazy_gettext("Title"), validators=[DataRequired(), Length(max=200)])
+    body = TextAreaField(lazy_gettext("Note"), validators=[Length(max=20000)], render_kw={"rows": 6})
+    pinned = BooleanField(lazy_gettext("Pin it to the dashboard"))
+    submit = SubmitField(lazy_gettext("Save note"))
 
 
 @bp.route("/")
@@ -42,7 +43,7 @@ def new():
         db.session.add(Note(title=form.title.data.strip(), body=form.body.data or "",
                             pinned=form.pinned.data, author_email=current_user.email))
         db.session.commit()
-        flash("Note saved.", "success")
+        flash(gettext("Note saved."), "success")
         return redirect(url_for("notes.index"))
     return render_template("notes/new.html", form=form)
 
@@ -53,5 +54,5 @@ def delete(note_id):
     note = db.one_or_404(sa.select(Note).filter_by(id=note_id))
     db.session.delete(note)
     db.session.commit()
-    flash(f"Note “{note.title}” deleted.", "success")
+    flash(gettext("Note “%(title)s” deleted.", title=note.title), "success")
     return redirect(url_for("notes.index"))

@@ -4,10 +4,13 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext, refresh
 from flask_login import current_user
 
+from .. import audit
 from ..db import db, utcnow
-from .models import User, UserError, set_password
+from ..i18n import LANGUAGES
+from .models import MIN_PASSWORD_LENGTH, User, UserError, set_password
 from .permissions import SIGNED_IN, declared_permissions, permissions_in_store, requires
 from .roles import Membership, Role, RoleError, add_member, change_role, create_role, delete_role, remove_member, update_role
 from .tokens import ApiToken, TokenError, create_token, revoke_token
@@ -26,22 +29,51 @@ def password():
     if request.method == "POST":
         form = request.form
         if not current_user.check_password(form.get("current", "")):
-            flash("current password: wrong password.", "danger")
+            flash(gettext("current password: wrong password."), "danger")
             status = 400
         elif form.get("new", "") != form.get("confirm", ""):
-            flash("confirm: the two new passwords differ.", "danger")
+            flash(gettext("confirm: the two new passwords differ."), "danger")
+            status = 400
+        elif len(form.get("new", "")) < MIN_PASSWORD_LENGTH:
+            flash(gettext("new password: must be at least %(count)d characters", count=MIN_PASSWORD_LENGTH),
+                  "danger")
             status = 400
         else:
             try:
                 set_password(current_user, form["new"])
                 db.session.commit()
-                flash("Password changed.", "success")
+                flash(gettext("Password changed."), "success")
                 return redirect(url_for("account.password"))
             except UserError as exc:
                 db.session.rollback()
                 flash(f"new {exc}", "danger")
                 status = 400
     return render_template("auth/password.html"), status
+
+
+@bp.route("/account/profile", methods=["GET", "POST"])
+@requires(SIGNED_IN)
+def profile():
+    """Your name and language; no language means the browser's (Accept-Language)."""
+    if request.method == "POST":
+        locale = request.form.get("locale") or None
+        name = request.form.get("name", current_user.name).strip()
+        if locale is not None and locale not in LANGUAGES:
+            flash(gettext("locale: must be one of %(choices)s", choices=", ".join(LANGUAGES)),
+                  "danger")
+            return render_template("auth/profile.html"), 400
+        if len(name) > 200:
+            flash(gettext("name: at most 200 characters"), "danger")
+            return render_template("auth/profile.html"), 400
+        before = {"name": current_user.name, "locale": current_user.locale}
+        current_user.name, current_user.locale = name, locale
+        audit.record("user.profile_changed", object_type="user", object_id=current_user.id,
+                     before=before, after={"name": name, "locale": locale})
+        db.session.commit()
+        refresh()  # say it in the language just chosen
+        flash(gettext("Profile saved."), "success")
+        return redirect(url_for("account.profile"))
+    return render_template("auth/profile.html")
 
 
 @bp.route("/s/<store>/members", methods=["GET", "POST"])
@@ -62,7 +94,7 @@ def members():
                 else:
                     change_role(g.store, member, form.get("role", ""))
             db.session.commit()
-            flash("Members updated.", "success")
+            flash(gettext("Members updated."), "success")
         except RoleError as exc:
             db.session.rollback()
             flash(f"{exc.field}: {exc}" if exc.field else str(exc), "danger")
@@ -87,7 +119,7 @@ def roles():
                 else:
                     update_role(role, form.getlist("permissions"), form.get("description"))
             db.session.commit()
-            flash("Roles updated.", "success")
+            flash(gettext("Roles updated."), "success")
         except RoleError as exc:
             db.session.rollback()
             flash(f"{exc.field}: {exc}" if exc.field else str(exc), "danger")

@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import LoginManager, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
@@ -9,6 +10,7 @@ from wtforms.validators import DataRequired
 
 from .. import audit
 from ..db import db, utcnow
+from ..i18n import N_
 from . import lockout
 from .models import User
 from .permissions import PUBLIC, SIGNED_IN, requires
@@ -16,6 +18,8 @@ from .permissions import PUBLIC, SIGNED_IN, requires
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
+login_manager.login_message = N_("Please log in to access this page.")
+login_manager.localize_callback = gettext  # flashed in the reader's language
 
 
 @login_manager.user_loader
@@ -25,8 +29,8 @@ def load_user(user_id):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired()])
-    password = PasswordField("Password", validators=[DataRequired()])
+    email = EmailField(lazy_gettext("Email"), validators=[DataRequired()])
+    password = PasswordField(lazy_gettext("Password"), validators=[DataRequired()])
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -52,7 +56,7 @@ def login():
             return redirect(_safe_next() or url_for("shell.home"))
         audit.record("auth.login_failed", object_type="user", after={"email": email}, actor=email)
         db.session.commit()
-        flash("Wrong email or password.", "danger")
+        flash(gettext("Wrong email or password."), "danger")
         status = 401
     elif request.method == "POST":
         status = 400

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from markupsafe import Markup
 from marshmallow import ValidationError
@@ -73,7 +74,8 @@ def widget_cards() -> list[dict]:
             cards += [{"title": str(w.title), "html": Markup(w.html), "order": int(w.order)}
                       for w in result.value or []]
         except Exception as exc:
-            cards.append({"title": result.plugin, "error": f"This widget failed: {exc}", "order": 999})
+            error = gettext("This widget failed: %(error)s", error=exc)
+            cards.append({"title": result.plugin, "error": error, "order": 999})
     return sorted(cards, key=lambda c: c["order"])
 
 
@@ -105,9 +107,10 @@ def plugins():
             elif action == "disable":
                 disable_plugin(registry, g.store, name)
             else:
-                abort(400, description="action: must be enable or disable")
+                abort(400, description=gettext("action: must be enable or disable"))
             db.session.commit()
-            flash(f"{name}: {action}d.", "success")
+            flash(gettext("%(plugin)s: enabled.", plugin=name) if action == "enable"
+                  else gettext("%(plugin)s: disabled.", plugin=name), "success")
         except (PluginStateError, PluginError) as exc:
             db.session.rollback()
             flash(str(exc), "danger")
@@ -131,7 +134,7 @@ def plugin_settings_page(name):
         try:
             configure_plugin(registry, g.store, name, changes)
             db.session.commit()
-            flash(f"{name}: settings saved.", "success")
+            flash(gettext("%(plugin)s: settings saved.", plugin=name), "success")
             return redirect(url_for("shell.plugin_settings_page", name=name))
         except ValidationError as exc:
             db.session.rollback()
