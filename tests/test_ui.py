@@ -110,3 +110,11 @@ def test_session_api_writes_without_the_csrf_token_are_told_why(app, user, store
     answer = app.test_client(user=user).post("/api/v1/feed/status", headers={"Shopdesk-Store": "acme"})
     assert answer.status_code == 400
     assert "X-CSRFToken" in answer.get_json()["message"]
+
+
+def test_settings_come_from_shopdesk_environment_variables(make_app, monkeypatch):
+    monkeypatch.setenv("SHOPDESK_EVENTS_MAX_ATTEMPTS", "3")
+    monkeypatch.setenv("SHOPDESK_LOGIN_RATE_LIMIT", "3 per minute")
+    app = make_app(migrate=False)
+    assert app.config["SHOPDESK_EVENTS_MAX_ATTEMPTS"] == 3
+    assert app.config["SHOPDESK_LOGIN_RATE_LIMIT"] == "3 per minute"

@@ -1,5 +1,6 @@
 """The application factory. Nothing happens at import time; ``create_app`` builds everything."""
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -12,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from . import api as api_module
+from . import events  # noqa: F401  (outbox models and commit listeners)
 from . import settings as plugin_settings
 from . import store_web
 from .auth import views as auth_views
@@ -26,6 +28,17 @@ from .web import init_request_pipeline
 
 def _instance_path() -> Path:
     return Path(os.environ.get("SHOPDESK_INSTANCE_PATH") or Path.cwd() / "instance").resolve()
+
+
+def _config_from_environment(app):
+    """``SHOPDESK_*`` variables become config keys of the same name (JSON values parsed),
+    unlike Flask's from_prefixed_env, which would strip the prefix our keys carry."""
+    for key, value in os.environ.items():
+        if key.startswith("SHOPDESK_"):
+            try:
+                app.config[key] = json.loads(value)
+            except ValueError:
+                app.config[key] = value
 
 
 def _secret_key(instance: Path) -> str:
@@ -58,7 +71,7 @@ def create_app(config: dict | None = None, *, plugins=(), entry_points=None) -> 
     app = Flask("shopdesk", instance_path=str(instance), instance_relative_config=True)
     app.url_map.converters["int"] = DatabaseIntConverter
     app.config.from_pyfile("config.py", silent=True)
-    app.config.from_prefixed_env("SHOPDESK")
+    _config_from_environment(app)
     if os.environ.get("SHOPDESK_DATABASE_URL"):
         app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["SHOPDESK_DATABASE_URL"]
     app.config.update(config)

@@ -13,7 +13,7 @@ from flask import current_app
 from flask.cli import AppGroup, FlaskGroup
 from marshmallow import ValidationError
 
-from . import migrate, settings as plugin_settings
+from . import events, migrate, settings as plugin_settings
 from .app import create_app
 from .auth.models import User, UserError, create_user, set_password
 from .checks import check_plugin
@@ -124,6 +124,8 @@ def db_check():
         sys.exit(1)
     click.echo("Models and migrations agree; database at head.")
 
+
+cli.add_command(events.cli_group)
 
 # --- stores ------------------------------------------------------------------------------
 

@@ -104,6 +104,26 @@ def register_permissions():
 
 
 @hookspec
+def register_event_types():
+    """Return the events this plugin emits, so ``emit`` can validate their payloads.
+
+    Each is a :class:`shopdesk.events.EventType`: a past-tense name (``note.created``), an
+    integer version (raise it when the payload changes incompatibly), a marshmallow schema
+    for the payload, and a description; ``docs/events.md`` is generated from them.
+
+    Example::
+
+        class NotePayload(Schema):
+            id = fields.Integer(required=True)
+            title = fields.String(required=True)
+
+        @hookimpl
+        def register_event_types():
+            return [EventType("note.created", 1, NotePayload, "A staff note was written.")]
+    """
+
+
+@hookspec
 def settings_schema():
     """Return the marshmallow schema class that validates this plugin's settings.
 
@@ -214,6 +234,25 @@ def has_permission(ctx, user, permission):
         def has_permission(ctx, user, permission):
             if permission == "orders.refund" and ctx.settings["refunds_frozen"]:
                 return False
+    """
+
+
+@hookspec
+def handle_event(event, ctx):
+    """React to an event of ``ctx.store`` (event-style: one plugin's failure is its own).
+
+    Called after the emitting transaction committed, once per event for each plugin enabled
+    in the store when it was emitted. The handler runs in the transaction that records its
+    delivery: its database writes and "delivered" commit together, so they happen exactly
+    once. A handler that raises is retried later with backoff; ``event.id`` is stable across
+    retries. Events with the same ``event.key`` arrive in the order they were emitted.
+
+    Example::
+
+        @hookimpl
+        def handle_event(event, ctx):
+            if event.name == "order.placed":
+                db.session.add(Note(title=f"Order {event.payload['number']} placed"))
     """
 
 

@@ -378,6 +378,12 @@ class StoreHooks:
             settings = self._state.settings[plugin] = self.registry.context(self.store, plugin).settings
         return PluginContext(store=self.store, plugin=plugin, settings=dict(settings))
 
+    def call(self, plugin: str, hook: str, **kwargs):
+        """One enabled plugin's implementation, with its ctx; a failure raises PluginError."""
+        impls = [i for i in getattr(self, hook).get_hookimpls() if i.plugin_name == plugin]
+        results = self.registry.each(hook, impls, context=self.context, **kwargs)
+        return results[0].value if results else None
+
     def each(self, hook: str, *, isolate: bool = True, **kwargs) -> list[HookResult]:
         impls = getattr(self, hook).get_hookimpls()
         needs_ctx = any("ctx" in i.argnames for i in impls)

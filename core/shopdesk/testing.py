@@ -79,6 +79,8 @@ def _base_config(instance) -> dict:
         "SHOPDESK_SETTINGS_KEY": _SETTINGS_KEY,
         "INSTANCE_PATH": str(instance),
         "WTF_CSRF_ENABLED": False,
+        # Tests deliver events by calling shopdesk.events.dispatch_due(): no stray threads.
+        "SHOPDESK_EVENTS_DISPATCH": "manual",
     }
 
 
