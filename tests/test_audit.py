@@ -5,7 +5,6 @@ import csv
 import io
 import json
 import re
-import uuid
 from datetime import date, datetime, timezone
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -23,7 +22,7 @@ from shopdesk.auth.permissions import requires
 from shopdesk.auth.roles import add_member
 from shopdesk.db import db as _db
 from shopdesk.stores import create_store, enable_plugin, use_store
-from shopdesk.testing import make_plugin, postgres_url_or_skip, with_search_path
+from shopdesk.testing import make_plugin
 
 CORE = Path(__file__).resolve().parent.parent / "core" / "shopdesk"
 
@@ -94,22 +93,6 @@ def test_the_code_has_no_update_or_delete_path():
              for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if pattern.search(line)]
     assert found == []
     assert not [name for name in dir(audit) if re.match(r"(update|delete|remove|purge|edit)", name)]
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_database_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'empty.db'}"
-        return
-    base = postgres_url_or_skip()
-    schema = f"audit_{uuid.uuid4().hex[:10]}"
-    engine = sa.create_engine(base)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    yield with_search_path(base, schema)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-    engine.dispose()
 
 
 def test_the_migration_adds_the_triggers_and_its_downgrade_drops_them(empty_database_url, tmp_path):

@@ -1,15 +1,12 @@
 """Probes: /healthz says the process is up, /readyz whether it can serve (database, schema)."""
 
 import socket
-import uuid
 
 import pytest
-import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 
 from shopdesk.app import create_app
 from shopdesk.migrate import alembic_config
-from shopdesk.testing import postgres_url_or_skip
 
 READY = {"status": "ready", "database": "ok", "migrations": "at head",
          "scheduler": "not running in this process"}
@@ -57,22 +54,6 @@ def test_an_unreachable_database_is_not_ready(app_on):
     assert answer.status_code == 503
     assert answer.get_json()["status"] == "not ready"
     assert answer.get_json()["database"] == "unreachable"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_database_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'empty.db'}"
-        return
-    url = postgres_url_or_skip()
-    schema = f"empty_{uuid.uuid4().hex[:8]}"
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    yield f"{url}?options=-csearch_path%3D{schema}"
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-    engine.dispose()
 
 
 def test_a_database_that_was_never_migrated_is_not_ready_and_says_what_is_pending(app_on, empty_database_url):

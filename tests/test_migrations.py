@@ -1,6 +1,5 @@
 """Migrations: the host's branch plus one per plugin; upgrade from empty, check, uninstall."""
 
-import uuid
 from pathlib import Path
 
 import pytest
@@ -10,26 +9,9 @@ from shopdesk import migrate
 from shopdesk.app import create_app
 from shopdesk.db import db
 from shopdesk.stores import create_store, disable_plugin, enable_plugin
-from shopdesk.testing import make_plugin, postgres_url_or_skip, with_search_path
+from shopdesk.testing import make_plugin
 
 STOCK = make_plugin("stock", migration_dirs=lambda: [Path(__file__).parent / "fixtures" / "stock_migrations"])
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_database_url(request, tmp_path):
-    """A database with no tables at all (PostgreSQL: a fresh schema of its own)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'empty.db'}"
-        return
-    base = postgres_url_or_skip()
-    schema = f"mig_{uuid.uuid4().hex[:10]}"
-    engine = sa.create_engine(base)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    yield with_search_path(base, schema)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-    engine.dispose()
 
 
 @pytest.fixture

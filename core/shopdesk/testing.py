@@ -154,6 +154,24 @@ def database_url(request, tmp_path):
         _truncate_postgres(url)
 
 
+@pytest.fixture(params=BACKENDS)
+def empty_database_url(request, tmp_path):
+    """A database with no tables at all, on SQLite and PostgreSQL (a fresh schema of its
+    own): for tests of migrations and of what happens before `shopdesk db upgrade`."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    base = postgres_url_or_skip()
+    schema = f"shopdesk_empty_{uuid.uuid4().hex[:10]}"
+    engine = sa.create_engine(base)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    yield with_search_path(base, schema)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+    engine.dispose()
+
+
 @pytest.fixture
 def make_app(request, database_url, tmp_path):
     """Build an app on this test's database; call it twice for two processes' worth of apps."""
