@@ -93,11 +93,9 @@ def page_of(query, pagination, sort: str, columns: dict):
 
     from .db import db
 
-    column = columns[sort.lstrip("-")]
-    ordered = query.order_by(column.desc() if sort.startswith("-") else column.asc(), *_tiebreak(columns))
+    descending = sort.startswith("-")
+    order = [columns[sort.lstrip("-")]] + ([columns["id"]] if "id" in columns else [])  # id breaks ties
+    ordered = query.order_by(*(c.desc() if descending else c.asc() for c in order))
     pagination.item_count = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
     return db.session.scalars(ordered.offset(pagination.first_item).limit(pagination.page_size)).all()
 
-
-def _tiebreak(columns):
-    return [columns["id"]] if "id" in columns else []
