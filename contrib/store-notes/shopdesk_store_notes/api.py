@@ -10,6 +10,7 @@ from shopdesk.auth.permissions import requires
 from shopdesk.db import db
 from shopdesk.idempotency import idempotent
 
+from .events import delete_note, write_note
 from .models import Note
 from .views import pinned_first
 
@@ -67,9 +68,8 @@ class Notes(MethodView):
     @api.arguments(NoteSchema)
     @api.response(201, NoteSchema)
     def post(self, data):
-        """Write a note; its author is the signed-in user."""
-        note = Note(author_email=current_user.email, **data)
-        db.session.add(note)
+        """Write a note; its author is the signed-in user. Emits ``note.created``."""
+        note = write_note(author_email=current_user.email, **data)
         db.session.commit()
         return note
 
@@ -95,5 +95,6 @@ class NoteById(MethodView):
     @requires("notes.write")
     @api.response(204)
     def delete(self, note_id):
-        db.session.delete(_note_or_404(note_id))
+        """Delete a note (recorded in the audit log). Emits ``note.deleted``."""
+        delete_note(_note_or_404(note_id), deleted_by=current_user.email)
         db.session.commit()

@@ -9,12 +9,13 @@ from marshmallow import Schema, fields, validate
 
 import shopdesk
 from shopdesk import hookimpl
-from shopdesk.auth.permissions import Permission
+from shopdesk.auth.permissions import Permission, allowed
 from shopdesk.db import db
 from shopdesk.i18n import N_
 from shopdesk.ui import NavItem, Widget
 
 from .api import api
+from .events import EVENT_TYPES
 from .models import Note
 from .views import bp, pinned_first
 
@@ -50,6 +51,11 @@ def register_permissions():
 
 
 @hookimpl
+def register_event_types():
+    return EVENT_TYPES  # note.created and note.deleted: see events.py and docs/events.md
+
+
+@hookimpl
 def migration_dirs():
     return [Path(__file__).parent / "migrations"]
 
@@ -69,13 +75,19 @@ def register_blueprints():
     return [bp]
 
 
+# The host shows every plugin's navigation items and cards to every member of the store:
+# leave them out for people who could not open what they show.
 @hookimpl
 def nav_items(ctx, user):
+    if not allowed("notes.read", ctx.store, user):
+        return []
     return [NavItem(label=gettext("Notes"), endpoint="notes.index", icon="journal-text")]
 
 
 @hookimpl
 def dashboard_widgets(ctx, user):
+    if not allowed("notes.read", ctx.store, user):
+        return []
     limit = ctx.settings["pinned_limit"]
     pinned = pinned_first(sa.select(Note).filter_by(pinned=True)).limit(limit)
     notes = db.session.scalars(pinned).all()

@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Length
 from shopdesk.auth.permissions import requires
 from shopdesk.db import db
 
+from .events import delete_note, write_note
 from .models import Note
 
 bp = Blueprint("notes", __name__, url_prefix="/notes", template_folder="templates")
@@ -40,8 +41,8 @@ def index():
 def new():
     form = NoteForm()
     if form.validate_on_submit():
-        db.session.add(Note(title=form.title.data.strip(), body=form.body.data or "",
-                            pinned=form.pinned.data, author_email=current_user.email))
+        write_note(title=form.title.data.strip(), body=form.body.data or "",
+                   pinned=form.pinned.data, author_email=current_user.email)
         db.session.commit()
         flash(gettext("Note saved."), "success")
         return redirect(url_for("notes.index"))
@@ -52,7 +53,8 @@ def new():
 @requires("notes.write")
 def delete(note_id):
     note = db.one_or_404(sa.select(Note).filter_by(id=note_id))
-    db.session.delete(note)
+    title = note.title
+    delete_note(note, deleted_by=current_user.email)
     db.session.commit()
-    flash(gettext("Note “%(title)s” deleted.", title=note.title), "success")
+    flash(gettext("Note “%(title)s” deleted.", title=title), "success")
     return redirect(url_for("notes.index"))

@@ -2,11 +2,17 @@
 
 import re
 
+import pytest
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 
+from shopdesk.audit import AuditEntry
+from shopdesk.auth.models import create_user
+from shopdesk.auth.roles import add_member, create_role
+from shopdesk.events import OutboxEvent, dispatch_due
 from shopdesk.migrate import alembic_config
 from shopdesk.stores import configure_plugin, create_store, enable_plugin, get_store, use_store
+from shopdesk.testing import make_plugin
 from shopdesk_store_notes.models import Note
 
 
@@ -95,6 +101,94 @@ def test_pages_and_api_answer_404_where_notes_are_disabled(client, bare_store):
     assert client.get("/api/v1/notes", headers=elsewhere).status_code == 404
 
 
+# --- events and the audit log ----------------------------------------------------------
+
+
+def emitted(db, store):
+    """The events written to ``store``'s outbox so far: (name, key, payload), oldest first."""
+    with use_store(store):
+        rows = db.session.scalars(sa.select(OutboxEvent).order_by(OutboxEvent.id)).all()
+        return [(row.name, row.key, row.payload) for row in rows]
+
+
+def deletions(db, store):
+    return db.session.scalars(
+        sa.select(AuditEntry).filter_by(store_id=store.id, action="notes.deleted")).all()
+
+
+def test_a_note_written_through_the_api_or_the_page_emits_note_created(client, db, store):
+    made = client.post("/api/v1/notes",
+                       json={"title": "Supplier call", "body": "Q3 list", "pinned": True}).json
+    assert client.post("/s/acme/notes/new", data={"title": " Window display "}).status_code == 302
+    [from_page] = [n["id"] for n in client.get("/api/v1/notes").json if n["id"] != made["id"]]
+
+    assert emitted(db, store) == [
+        ("note.created", f"note:{made['id']}",
+         {"id": made["id"], "title": "Supplier call", "body": "Q3 list", "pinned": True,
+          "author_email": "owner@example.com"}),
+        ("note.created", f"note:{from_page}",
+         {"id": from_page, "title": "Window display", "body": "", "pinned": False,
+          "author_email": "owner@example.com"}),
+    ]
+
+
+def test_a_deleted_note_emits_note_deleted_and_leaves_an_audit_entry(app, db, store, user,
+                                                                       token_for):
+    api_id, page_id = add_notes(db, store, {"title": "Price list", "body": "2025", "pinned": True},
+                                {"title": "Stale"})
+    writer = {"Authorization": f"Bearer {token_for(user, store, ['notes.write'])}"}
+    assert app.test_client().delete(f"/api/v1/notes/{api_id}", headers=writer).status_code == 204
+    signed_in = app.test_client(user=user)
+    assert signed_in.post(f"/s/acme/notes/{page_id}/delete").status_code == 302
+
+    by = "owner@example.com"
+    assert emitted(db, store) == [
+        ("note.deleted", f"note:{api_id}", {"id": api_id, "title": "Price list", "deleted_by": by}),
+        ("note.deleted", f"note:{page_id}", {"id": page_id, "title": "Stale", "deleted_by": by}),
+    ]
+    first, second = deletions(db, store)
+    assert (first.actor, first.object_type, first.object_id) == (by, "note", str(api_id))
+    assert first.before == {"title": "Price list", "body": "2025", "pinned": True,
+                            "author_email": ""}
+    assert (second.object_id, second.before["title"]) == (str(page_id), "Stale")
+
+
+def test_a_refused_write_emits_nothing_and_audits_nothing(app, client, db, store, user, token_for):
+    [note_id] = add_notes(db, store, {"title": "Keep me"})
+    assert client.post("/api/v1/notes", json={"title": " "}).status_code == 422
+    assert client.post("/s/acme/notes/new", data={"title": ""}).status_code == 200  # form again
+    assert client.delete("/api/v1/notes/999999").status_code == 404
+    reader = {"Authorization": f"Bearer {token_for(user, store, ['notes.read'])}"}
+    assert app.test_client().delete(f"/api/v1/notes/{note_id}", headers=reader).status_code == 403
+
+    assert emitted(db, store) == []
+    assert deletions(db, store) == []
+
+
+def test_a_post_repeated_with_its_idempotency_key_writes_and_emits_once(client, db, store):
+    key = {"Idempotency-Key": "note-7f3a"}
+    first = client.post("/api/v1/notes", json={"title": "Courier at 15:00"}, headers=key)
+    again = client.post("/api/v1/notes", json={"title": "Courier at 15:00"}, headers=key)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json == first.json and again.headers["Idempotent-Replayed"] == "true"
+    assert [name for name, _, _ in emitted(db, store)] == ["note.created"]
+
+
+received = []
+listener = make_plugin("listener",
+                       handle_event=lambda event, ctx: received.append((event.name, event.key)))
+
+
+@pytest.mark.shopdesk_plugins(listener)
+def test_other_plugins_receive_the_events_after_the_commit_in_order(client, db, store):
+    received.clear()
+    note_id = client.post("/api/v1/notes", json={"title": "Short-lived"}).json["id"]
+    client.delete(f"/api/v1/notes/{note_id}")
+    assert received == []  # delivered after the commit, by the dispatcher (tests call it)
+    dispatch_due()
+    assert received == [("note.created", f"note:{note_id}"), ("note.deleted", f"note:{note_id}")]
+
+
 # --- settings ----------------------------------------------------------------------------
 
 
@@ -181,6 +275,27 @@ def test_a_note_is_deleted_from_its_page(client, db, store):
 def test_the_navigation_links_to_the_notes(client):
     page = client.get("/s/acme/").get_data(as_text=True)
     assert re.search(r'<a class="nav-link" href="/s/acme/notes/"[^>]*>Notes</a>', page)
+
+
+def test_members_without_notes_read_see_no_notes_anywhere(app, db, store):
+    add_notes(db, store, {"title": "Supplier margin 40%", "pinned": True})
+    create_role(store, "packer", ["store.view"])
+    packer = create_user("packer@example.com", "packer password 1")
+    viewer = create_user("viewer@example.com", "viewer password 1")
+    add_member(store, packer, "packer")
+    add_member(store, viewer, "viewer")
+    db.session.commit()
+
+    as_packer = app.test_client(user=packer)
+    dashboard = as_packer.get("/s/acme/").get_data(as_text=True)
+    assert "Supplier margin" not in dashboard and "/s/acme/notes/" not in dashboard
+    assert as_packer.get("/s/acme/notes/").status_code == 403
+    assert as_packer.get("/api/v1/notes", headers={"Shopdesk-Store": "acme"}).status_code == 403
+
+    as_viewer = app.test_client(user=viewer)  # viewers read notes, but cannot write them
+    assert "Supplier margin" in as_viewer.get("/s/acme/").get_data(as_text=True)
+    assert as_viewer.get("/s/acme/notes/").status_code == 200
+    assert as_viewer.post("/s/acme/notes/new", data={"title": "Mine"}).status_code == 403
 
 
 # --- demo data and migrations ------------------------------------------------------------
