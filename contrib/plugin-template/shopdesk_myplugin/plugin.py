@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 
 import shopdesk
 from shopdesk import hookimpl
-from shopdesk.auth.permissions import Permission
+from shopdesk.auth.permissions import Permission, allowed
 from shopdesk.ui import NavItem
 
 from .views import bp
@@ -30,6 +30,8 @@ class Settings(Schema):
 
 @hookimpl
 def register_permissions():
+    # Name, English label, Traditional Chinese label. A *.read permission goes to the
+    # manager, operator and viewer roles by default; pass roles=(...) to choose.
     return [Permission("myplugin.read", "See the My plugin page", "檢視「我的外掛」頁面")]
 
 
@@ -45,4 +47,6 @@ def register_blueprints():
 
 @hookimpl
 def nav_items(ctx, user):
+    if not allowed("myplugin.read", ctx.store, user):  # no link to a page they cannot open
+        return []
     return [NavItem(label="My plugin", endpoint="myplugin.index", icon="puzzle")]
