@@ -31,12 +31,15 @@ test: $(STAMP)
 
 # Extract the marked strings into each package's translations/messages.pot, bring every
 # locale's .po up to date (new strings arrive empty: translate them), compile the .mo files.
-# The .po and .mo files are committed, so a fresh clone needs no build step.
+# The .po and .mo files are committed, so a fresh clone needs no build step. A template whose
+# messages did not change is kept as it is, so a run with nothing new changes no file.
 translations: $(STAMP)
 	@for pkg in $(CATALOGUES); do \
 	  dir=$$pkg/translations; \
 	  $(BIN)/pybabel extract -F babel.cfg -k lazy_gettext --add-location=file --sort-by-file \
-	    --project=Shopdesk --copyright-holder="Shopdesk contributors" -o $$dir/messages.pot $$pkg || exit 1; \
+	    --project=Shopdesk --copyright-holder="Shopdesk contributors" -o $$dir/messages.pot.new $$pkg || exit 1; \
+	  if diff -q -I '^"POT-Creation-Date:' $$dir/messages.pot $$dir/messages.pot.new >/dev/null 2>&1; \
+	  then rm $$dir/messages.pot.new; else mv $$dir/messages.pot.new $$dir/messages.pot; fi; \
 	  for locale in $(LOCALES); do \
 	    if [ -f $$dir/$$locale/LC_MESSAGES/messages.po ]; then \
 	      $(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i $$dir/messages.pot -d $$dir -l $$locale || exit 1; \

@@ -32,7 +32,7 @@ CATALOGUES = [HOST_TRANSLATIONS] + sorted(ROOT.glob("plugins/*/shopdesk_*/transl
 # Strings written the same in every language. A host msgid listed here may show in English.
 SAME_IN_EVERY_LANGUAGE = {"Shopdesk", "API", "CSV", "ID", "IP"}
 SHELL_PAGES = ["/s/acme/", "/s/acme/plugins", "/s/acme/members", "/s/acme/roles", "/s/acme/tokens",
-               "/s/acme/settings", "/account/password", "/account/profile"]
+               "/s/acme/settings", "/s/acme/audit", "/account/password", "/account/profile"]
 
 
 def read_catalogue(path):
@@ -111,9 +111,10 @@ def test_the_host_catalogue_is_merged_last_so_plugins_cannot_reword_the_shell(ap
 
 
 class VisibleText(HTMLParser):
-    """The text a reader sees (and hears: placeholders, titles, labels), without code samples."""
+    """The text a reader sees (and hears: placeholders, titles, labels), without code samples
+    and data dumps (the audit log's changed fields and before/after values)."""
 
-    HIDDEN = {"script", "style", "code"}
+    HIDDEN = {"script", "style", "code", "pre", "summary"}
     SHOWN_ATTRIBUTES = {"placeholder", "title", "aria-label"}
 
     def __init__(self):
@@ -338,5 +339,6 @@ def test_token_dates_use_the_filters(shell_with_data, db, user):
     assert re.search(r"<td>2026/3/1\s晚上8:00</td>", html)  # last used, in UTC: the store has no other zone
     assert re.search(r"<td>\d{4}年\d{1,2}月\d{1,2}日</td>", html)  # expiry date
     assert "永不到期" in html and "從未使用" in html and "已撤銷" in html
+
 
 
