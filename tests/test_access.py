@@ -147,8 +147,9 @@ def test_members_are_added_and_changed_through_the_api(client, db, store):
     db.session.commit()
     added = client.post("/api/v1/members", json={"email": "clerk@example.com", "role": "operator"})
     assert added.status_code == 201 and added.json["role"] == "operator"
-    assert client.post("/api/v1/members", json={"email": "nobody@example.com", "role": "operator"}).json["errors"] == \
-        {"email": ["no user with this email"]}
+    assert added.json["temporary_password"] is None  # an existing account keeps its password
+    assert client.post("/api/v1/members", json={"email": "nobody@example.com", "role": "chief"}).json["errors"] == \
+        {"role": ["no role named 'chief' in store 'acme'"]}
     changed = client.patch(f"/api/v1/members/{added.json['user_id']}", json={"role": "viewer"})
     assert changed.json["role"] == "viewer"
     listed = client.get("/api/v1/members?role=viewer").json
@@ -315,6 +316,19 @@ def test_a_failed_first_attempt_does_not_burn_the_key(client):
 # --- store settings ----------------------------------------------------------------------------
 
 
+def test_inviting_a_person_without_an_account_creates_one_with_a_temporary_password(app, client, db):
+    invited = client.post("/api/v1/members", json={"email": "New.Packer@example.com", "role": "operator", "name": "Pat"})
+    assert invited.status_code == 201
+    assert (invited.json["email"], invited.json["name"]) == ("new.packer@example.com", "Pat")
+    temporary = invited.json["temporary_password"]
+    signed_in = app.test_client().post("/login", data={"email": "new.packer@example.com", "password": temporary})
+    assert signed_in.status_code == 302
+    page = client.post("/s/acme/members", data={"action": "add", "email": "second@example.com", "role": "viewer"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Hand over this temporary password once" in page
+    assert audit_actions(db, "user.created")[-2:] == ["user.created", "user.created"]
+
+
 def test_store_settings_are_validated_and_audited(client, db, store):
     bad = client.patch("/api/v1/store", json={"currency": "XYZ", "timezone": "Mars/Olympus"})
     assert bad.status_code == 422
@@ -333,3 +347,33 @@ def test_the_api_docs_are_served_from_local_files(app):
     assert "http" not in page.replace('http-equiv', '')  # no CDN: every asset is ours
     assert client.get("/api/docs/assets/swagger-ui-bundle.js").status_code == 200
     assert "/api/v1/roles" in client.get("/api/openapi.json").get_json()["paths"]
+
+
+def test_a_token_opens_no_page_of_another_store(app, db, user, store, token_for):
+    create_store("other", "Other", owner=user)
+    db.session.commit()
+    plain = token_for(user, store, ["store.view"])
+    assert app.test_client().get("/s/other/", headers=bearer(plain)).status_code == 404
+    assert app.test_client().get("/s/acme/", headers=bearer(plain)).status_code == 200
+
+
+def test_nav_items_and_widgets_can_require_a_permission(make_app, db, store, user):
+    from shopdesk.stores import enable_plugin
+    from shopdesk.testing import make_plugin
+    from shopdesk.ui import NavItem, Widget
+
+    secret = make_plugin(
+        "payroll",
+        nav_items=lambda ctx, user: [NavItem("Payroll", "shell.dashboard", permission="audit.read")],
+        dashboard_widgets=lambda ctx, user: [Widget("Salaries", "<p>42</p>", permission="audit.read")],
+    )
+    app = make_app(plugins=[secret])
+    enable_plugin(app.extensions["shopdesk"], store, "payroll")
+    db.session.commit()
+    viewer = create_user("peek@example.com", "peek password 1")
+    add_member(store, viewer, "viewer")
+    db.session.commit()
+    seen_by_viewer = app.test_client(user=viewer).get("/s/acme/").get_data(as_text=True)
+    assert "Payroll" not in seen_by_viewer and "Salaries" not in seen_by_viewer
+    seen_by_owner = app.test_client(user=user).get("/s/acme/").get_data(as_text=True)
+    assert "Payroll" in seen_by_owner and "Salaries" in seen_by_owner

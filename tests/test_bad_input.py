@@ -15,7 +15,7 @@ NASTY_BODIES = [
     {"name": "x" * 100_000},
 ]
 NASTY_QUERIES = ["page=0", "page=-1&page_size=100000", "sort=drop%20table", "page=abc", "since=notadate&active=maybe"]
-NASTY_IDS = ["0", "-1", "99999999999999999999", "abc"]
+NASTY_IDS = ["0", "-1", "3000000000", "99999999999999999999", "abc"]
 
 
 @pytest.fixture

@@ -52,10 +52,10 @@ def _secret_key(instance: Path) -> str:
 
 
 class DatabaseIntConverter(IntegerConverter):
-    """``<int:...>`` in every route stops at the 64-bit range the databases store: a larger
+    """``<int:...>`` in every route stops at the range of the INTEGER id columns: a larger
     number is a 404 like any missing id, not an overflow deep in the driver."""
 
-    def __init__(self, map, fixed_digits=0, min=None, max=2**63 - 1, signed=False):
+    def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
         super().__init__(map, fixed_digits, min, max, signed)
 
 

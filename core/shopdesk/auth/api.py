@@ -11,9 +11,10 @@ from marshmallow import Schema, fields, validate
 from ..api import page_of, sort_argument
 from ..db import db, utcnow
 from ..idempotency import idempotent
-from .models import User
+from .models import UserError
 from .permissions import declared_permissions, requires
-from .roles import Membership, Role, RoleError, add_member, change_role, create_role, delete_role, remove_member, update_role
+from .roles import (Membership, Role, RoleError, change_role, create_role, delete_role, invite_member, remove_member,
+                    update_role)
 from .tokens import ApiToken, TokenError, create_token, revoke_token
 
 blp = Blueprint("access", __name__, url_prefix="", description="Permissions, roles, members and API tokens of the store.")
@@ -123,6 +124,8 @@ class RoleById(MethodView):
 class NewMemberSchema(Schema):
     email = fields.Email(required=True)
     role = fields.String(required=True)
+    name = fields.String(load_default="", validate=validate.Length(max=200),
+                         metadata={"description": "For a person without an account yet."})
 
 
 class MemberSchema(Schema):
@@ -130,6 +133,12 @@ class MemberSchema(Schema):
     email = fields.Function(lambda m: m.user.email)
     name = fields.Function(lambda m: m.user.name)
     role = fields.Function(lambda m: m.role.name)
+
+
+class InvitedMemberSchema(MemberSchema):
+    temporary_password = fields.String(
+        dump_default=None, allow_none=True,
+        metadata={"description": "Set when the person had no account: shown once, to hand over."})
 
 
 class MemberChangesSchema(Schema):
@@ -162,17 +171,17 @@ class Members(MethodView):
     @idempotent
     @requires("members.manage")
     @blp.arguments(NewMemberSchema)
-    @blp.response(201, MemberSchema)
+    @blp.response(201, InvitedMemberSchema)
     def post(self, data):
-        """Add an existing user to the store with a role."""
-        user = db.session.scalar(sa.select(User).filter_by(email=data["email"].strip().lower()))
-        if user is None:
-            api_abort(422, message="email: no user with this email", errors={"email": ["no user with this email"]})
+        """Add a person to the store with a role; one without an account gets one."""
         try:
-            member = add_member(g.store, user, data["role"])
+            member, temporary = invite_member(g.store, data["email"], data["role"], data["name"])
         except RoleError as exc:
             refuse(exc)
+        except UserError as exc:
+            api_abort(422, message=str(exc), errors={"email": [str(exc)]})
         db.session.commit()
+        member.temporary_password = temporary  # on this response only
         return member
 
 

@@ -10,9 +10,10 @@ from flask_login import current_user
 from .. import audit
 from ..db import db, utcnow
 from ..i18n import LANGUAGES
-from .models import MIN_PASSWORD_LENGTH, User, UserError, set_password
+from .models import MIN_PASSWORD_LENGTH, UserError, set_password
 from .permissions import SIGNED_IN, declared_permissions, permissions_in_store, requires
-from .roles import Membership, Role, RoleError, add_member, change_role, create_role, delete_role, remove_member, update_role
+from .roles import (Membership, Role, RoleError, change_role, create_role, delete_role, invite_member, remove_member,
+                    update_role)
 from .tokens import ApiToken, TokenError, create_token, revoke_token
 
 bp = Blueprint("account", __name__)
@@ -83,10 +84,10 @@ def members():
         form = request.form
         try:
             if form.get("action") == "add":
-                user = db.session.scalar(sa.select(User).filter_by(email=form.get("email", "").strip().lower()))
-                if user is None:
-                    raise RoleError("no user with this email", field="email")
-                add_member(g.store, user, form.get("role", ""))
+                _, temporary = invite_member(g.store, form.get("email", ""), form.get("role", ""), form.get("name", ""))
+                if temporary:
+                    flash(gettext("New account created. Hand over this temporary password once: %(password)s",
+                                  password=temporary), "warning")
             else:
                 member = db.one_or_404(sa.select(Membership).filter_by(user_id=int(form.get("user_id", 0))))
                 if form.get("action") == "remove":
@@ -95,9 +96,10 @@ def members():
                     change_role(g.store, member, form.get("role", ""))
             db.session.commit()
             flash(gettext("Members updated."), "success")
-        except RoleError as exc:
+        except (RoleError, UserError) as exc:
             db.session.rollback()
-            flash(f"{exc.field}: {exc}" if exc.field else str(exc), "danger")
+            field = getattr(exc, "field", None)
+            flash(f"{field}: {exc}" if field else str(exc), "danger")
         return redirect(url_for("account.members"))
     rows = db.session.scalars(sa.select(Membership).order_by(Membership.id)).all()
     roles = db.session.scalars(sa.select(Role).order_by(Role.id)).all()

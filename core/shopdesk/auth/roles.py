@@ -5,6 +5,8 @@ plugin's permissions reach them without a migration) and any custom roles its ad
 Every change is audited, and a store always keeps at least one owner.
 """
 
+import secrets
+
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -160,6 +162,21 @@ def add_member(store, user: User, role_name: str) -> Membership:
     audit.record("member.added", store_id=store.id, object_type="user", object_id=user.id,
                  after={"email": user.email, "role": role.name})
     return member
+
+
+def invite_member(store, email: str, role_name: str, name: str = "") -> tuple[Membership, str | None]:
+    """Add ``email`` to the store; a person without an account gets one, with a temporary
+    password returned once (to hand over; they change it on /account/password)."""
+    from .models import create_user
+
+    email = email.strip().lower()
+    get_role(store, role_name)  # an unknown role refuses before any account is made
+    user = db.session.scalar(sa.select(User).filter_by(email=email))
+    temporary = None
+    if user is None:
+        temporary = secrets.token_urlsafe(12)
+        user = create_user(email, temporary, name=name)
+    return add_member(store, user, role_name), temporary
 
 
 def change_role(store, member: Membership, role_name: str) -> Membership:

@@ -26,6 +26,7 @@ class NavItem:
     endpoint: str
     icon: str = "circle"
     order: int = 100
+    permission: str | None = None  # shown only to members who hold it
 
 
 @dataclass
@@ -42,6 +43,7 @@ class Widget:
     title: str
     html: str
     order: int = 100
+    permission: str | None = None  # shown only to members who hold it
 
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,8 @@ def shell_context():
     nav = []
     for result in g.hooks.each("nav_items", user=current_user):
         for item in result.value or []:
+            if item.permission and not allowed(item.permission):
+                continue
             try:
                 nav.append((item.order, item.label, url_for(item.endpoint), item.icon))
             except Exception:  # a bad entry loses its link, never the page
@@ -72,7 +76,7 @@ def widget_cards() -> list[dict]:
             if result.error is not None:
                 raise result.error
             cards += [{"title": str(w.title), "html": Markup(w.html), "order": int(w.order)}
-                      for w in result.value or []]
+                      for w in result.value or [] if not w.permission or allowed(w.permission)]
         except Exception as exc:
             error = gettext("This widget failed: %(error)s", error=exc)
             cards.append({"title": result.plugin, "error": error, "order": 999})
