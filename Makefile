@@ -24,7 +24,7 @@ run: $(STAMP)
 	$(BIN)/shopdesk db upgrade
 	$(BIN)/shopdesk demo
 	@echo "Serving on http://127.0.0.1:5000"
-	$(BIN)/shopdesk run --host 127.0.0.1 --port 5000
+	SHOPDESK_SCHEDULER=inprocess $(BIN)/shopdesk run --host 127.0.0.1 --port 5000
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

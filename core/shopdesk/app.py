@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from . import api as api_module
+from . import jobs_web, scheduler
 from . import events  # noqa: F401  (outbox models and commit listeners)
 from . import settings as plugin_settings
 from . import store_web
@@ -111,7 +112,10 @@ def create_app(config: dict | None = None, *, plugins=(), entry_points=None) -> 
     app.register_blueprint(store_web.bp)
     api_module.register_plugin_api(api, audit_web.blp)
     app.register_blueprint(audit_web.bp)
+    api_module.register_plugin_api(api, jobs_web.blp)
+    app.register_blueprint(jobs_web.bp)
     _register_plugin_blueprints(app, registry, api)
+    scheduler.init_app(app)  # the host's and every plugin's jobs, checked
     init_request_pipeline(app, csrf)
     _register_error_pages(app, api)
     init_limits(app)  # last: the API limit counts per caller, once the caller is authenticated

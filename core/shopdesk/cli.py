@@ -20,6 +20,7 @@ from .checks import check_plugin
 from .db import db
 from .demo import ensure_admin, load_demo
 from .registry import PluginError
+from .scheduler import jobs_group, run_command, scheduler_command
 from .stores import (GlobalPluginSettings, PluginStateError, Store, StorePlugin, configure_plugin,
                      create_store, disable_plugin, enable_plugin, get_store, resolved_settings)
 
@@ -72,6 +73,8 @@ class ShopdeskGroup(FlaskGroup):
 
 cli = ShopdeskGroup(create_app=create_app, name="shopdesk", add_version_option=False,
                     help="Shopdesk back-office: database, stores, plugins, demo, users and the server.")
+for _command in (run_command, scheduler_command, jobs_group):
+    cli.add_command(_command)  # `run` replaced by one that can start the scheduler in-process
 
 # --- db ----------------------------------------------------------------------------------
 

@@ -143,6 +143,29 @@ def settings_schema():
 
 
 @hookspec
+def register_jobs():
+    """Return the scheduled jobs of this plugin: :class:`shopdesk.scheduler.Job` definitions.
+
+    Each has a stable id (``<plugin>.<name>``), a function by import path, a trigger
+    (``interval``, ``cron`` or ``date`` with APScheduler's arguments) and says whether it runs
+    once per store or once for the whole instance. A per-store job exists only in stores that
+    enable the plugin and is called as ``func(ctx)`` with that store current; a global job is
+    called as ``func()``. Runs are recorded; a failing run is logged and retried next time.
+
+    Example::
+
+        def send_digest(ctx):
+            notes = db.session.scalars(sa.select(Note).filter_by(pinned=True)).all()
+            mail(ctx.settings["digest_to"], render_digest(notes))
+
+        @hookimpl
+        def register_jobs():
+            return [Job("notes.digest", "shopdesk_notes.jobs:send_digest", "cron", {"hour": 8},
+                        per_store=True, description="Mail the pinned notes every morning.")]
+    """
+
+
+@hookspec
 def migration_dirs():
     """Return the directories holding this plugin's Alembic versions.
 

@@ -45,6 +45,8 @@ HOST_PERMISSIONS = [
     Permission("roles.manage", "Create and edit custom roles", "建立與編輯自訂角色", ()),
     Permission("audit.read", "Read and export the audit log", "閱讀與匯出稽核紀錄", ("manager",)),
     Permission("api.tokens", "Create API tokens", "建立 API 權杖", ("manager", "operator")),
+    Permission("jobs.read", "See scheduled jobs and their runs", "檢視排程工作及其執行紀錄", ("manager", "operator")),
+    Permission("jobs.run", "Run a scheduled job now", "立即執行排程工作", ("manager",)),
 ]
 
 
