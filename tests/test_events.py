@@ -268,3 +268,12 @@ def test_the_catalogue_lists_fields(app):
 
     text = catalogue_markdown(app.extensions["shopdesk"])
     assert "## `order.placed` (version 1)" in text and "| `number` | Integer | yes |" in text
+
+
+def test_the_retry_job_delivers_what_is_due(app, db, shop):
+    from shopdesk.scheduler import definitions, run_job
+
+    assert "shopdesk.events_retry" in definitions(app)
+    place(db, shop, 11)
+    run_job("shopdesk.events_retry", "shopdesk")
+    assert sorted(received(db)) == [("books", 11), ("shop", 11)]

@@ -104,17 +104,17 @@ def test_hook_register_jobs(app, db, bare_store, service):
     db.session.commit()
     leader = service()
     assert leader.tick() == "leader"
-    assert stored_ids() == {"digest.tidy", "shopdesk.prune_job_runs"}  # global jobs: always there
+    assert stored_ids() == {"digest.tidy", "shopdesk.events_retry", "shopdesk.prune_job_runs"}  # global jobs: always there
     enable_plugin(registry, bare_store, "digest")
     enable_plugin(registry, other, "digest")
     db.session.commit()
     leader.tick()  # notices the stores' plugins_version moved
-    assert stored_ids() == {"digest.tidy", "shopdesk.prune_job_runs",
+    assert stored_ids() == {"digest.tidy", "shopdesk.events_retry", "shopdesk.prune_job_runs",
                             f"digest.mail@{bare_store.slug}", "digest.mail@other"}
     disable_plugin(registry, other, "digest")
     db.session.commit()
     leader.tick()
-    assert stored_ids() == {"digest.tidy", "shopdesk.prune_job_runs", f"digest.mail@{bare_store.slug}"}
+    assert stored_ids() == {"digest.tidy", "shopdesk.events_retry", "shopdesk.prune_job_runs", f"digest.mail@{bare_store.slug}"}
 
 
 @pytest.mark.shopdesk_plugins(DIGEST)
@@ -149,7 +149,7 @@ def test_a_changed_definition_is_rewritten_and_a_gone_one_removed(make_app):
         try:
             new.tick()
             stored = {job.id: job for job in new.aps.get_jobs()}
-            assert set(stored) == {"digest.mail@acme", "shopdesk.prune_job_runs"}
+            assert set(stored) == {"digest.mail@acme", "shopdesk.events_retry", "shopdesk.prune_job_runs"}
             assert str(stored["digest.mail@acme"].trigger) == "cron[hour='6']"
             assert scheduler.reconcile(new.aps, upgraded) == {"added": [], "changed": [], "removed": []}
         finally:
@@ -385,7 +385,7 @@ def test_the_api_lists_the_stores_jobs_with_their_next_run(app, db, client, stor
     listed = client.get("/api/v1/jobs").json
     assert [(j["id"], j["scope"], j["scheduled"]) for j in listed] == [
         ("digest.mail@acme", "store", False), ("digest.tidy", "global", False),
-        ("shopdesk.prune_job_runs", "global", False)]
+        ("shopdesk.events_retry", "global", False), ("shopdesk.prune_job_runs", "global", False)]
     service().tick()
     listed = {j["id"]: j for j in client.get("/api/v1/jobs").json}
     assert listed["digest.mail@acme"]["scheduled"] is True

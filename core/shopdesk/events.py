@@ -16,7 +16,7 @@ order they were emitted.
 import logging
 import threading
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import click
@@ -28,6 +28,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .db import StoreScoped, UTCDateTime, current_store_id, db, utcnow
+from .scheduler import HOST_JOBS, Job
 
 log = logging.getLogger(__name__)
 
@@ -366,3 +367,13 @@ def docs_command(output):
     with open(output, "w") as f:
         f.write(catalogue_markdown(current_app.extensions["shopdesk"]))
     click.echo(f"Wrote {output}.")
+
+
+def retry_due():
+    """The host job behind the dispatcher: delivers failed deliveries once their backoff
+    has passed, and whatever a stopped or killed process left pending."""
+    dispatch_due(limit=5000)
+
+
+HOST_JOBS.append(Job("shopdesk.events_retry", retry_due, "interval", {"seconds": 30},
+                     description="Deliver events whose delivery failed or was cut off."))

@@ -15,11 +15,10 @@ from flask import Blueprint, current_app
 from . import migrate
 from .auth.permissions import PUBLIC, requires
 from .db import db
+from .scheduler import scheduler_state
 
 log = logging.getLogger(__name__)
 bp = Blueprint("health", __name__)
-
-SCHEDULER = "not running in this process"
 
 
 @bp.get("/healthz")
@@ -31,7 +30,8 @@ def healthz():
 @bp.get("/readyz")
 @requires(PUBLIC)
 def readyz():
-    answer = {"status": "ready", "database": "ok", "migrations": "at head", "scheduler": SCHEDULER}
+    answer = {"status": "ready", "database": "ok", "migrations": "at head",
+              **scheduler_state(current_app._get_current_object())}
     try:
         with db.engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
