@@ -112,6 +112,10 @@ def create_app(config: dict | None = None, *, plugins=(), entry_points=None) -> 
     app.register_blueprint(store_web.bp)
     api_module.register_plugin_api(api, audit_web.blp)
     app.register_blueprint(audit_web.bp)
+    from . import webhooks_web  # imports webhooks: its models and the "webhook" event target
+
+    api_module.register_plugin_api(api, webhooks_web.blp)
+    app.register_blueprint(webhooks_web.bp)
     api_module.register_plugin_api(api, jobs_web.blp)
     app.register_blueprint(jobs_web.bp)
     _register_plugin_blueprints(app, registry, api)

@@ -48,12 +48,16 @@ def ensure_admin() -> str:
 
 def fill_with_demo_data(registry, store, plugins=None):
     """Enable ``plugins`` (every working one, in dependency order) in ``store`` and call each
-    one's ``demo_data`` with the store current. Used by `shopdesk demo` and by tests."""
+    one's ``demo_data`` with the store current; then the host's own: an example webhook
+    subscription (inactive). Used by `shopdesk demo` and by tests."""
+    from .webhooks import demo_subscription
+
     for name in plugins if plugins is not None else dependency_order(registry):
         enable_plugin(registry, store, name)
         with use_store(store):
             registry.call_plugin(name, "demo_data", store=store)
             db.session.flush()
+    demo_subscription(store)
 
 
 def load_demo(echo=click.echo) -> bool:

@@ -11,6 +11,8 @@ from functools import wraps
 from flask import abort, current_app, g, request
 from flask_login import current_user
 
+from ..i18n import N_
+
 PUBLIC = "public"
 SIGNED_IN = "signed-in"
 BUILTIN_ROLES = ("owner", "manager", "operator", "viewer")
@@ -47,6 +49,8 @@ HOST_PERMISSIONS = [
     Permission("api.tokens", "Create API tokens", "建立 API 權杖", ("manager", "operator")),
     Permission("jobs.read", "See scheduled jobs and their runs", "檢視排程工作及其執行紀錄", ("manager", "operator")),
     Permission("jobs.run", "Run a scheduled job now", "立即執行排程工作", ("manager",)),
+    Permission("webhooks.manage", N_("Manage webhooks and read their delivery log"), "管理 Webhook 並檢視其傳送紀錄",
+               ("manager",)),
 ]
 
 
