@@ -253,8 +253,7 @@ class Tokens(MethodView):
         return page_of(select, pagination_parameters, query["sort"],
                        {"created_at": ApiToken.created_at, "name": ApiToken.name, "id": ApiToken.id})
 
-    @idempotent
-    @requires("api.tokens")
+    @requires("api.tokens")  # not @idempotent: a replay store would keep the token in clear
     @blp.arguments(TokenSchema)
     @blp.response(201, NewTokenSchema)
     def post(self, data):
