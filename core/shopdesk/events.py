@@ -191,7 +191,7 @@ def _due_candidates(now, limit):
     due = sa.or_(sa.and_(Delivery.status.in_((PENDING, FAILED)), Delivery.next_attempt_at <= now),
                  sa.and_(Delivery.status == RUNNING, Delivery.claimed_until < now))
     return db.session.execute(
-        sa.select(Delivery.id, Delivery.target).where(due, sa.or_(Delivery.key.is_(None), ~blocked))
+        sa.select(Delivery.id, Delivery.target, Delivery.key).where(due, sa.or_(Delivery.key.is_(None), ~blocked))
         .order_by(Delivery.id).limit(limit).execution_options(all_stores=True)
     ).all()
 
@@ -251,16 +251,18 @@ def dispatch_due(limit: int = 500) -> int:
     done = 0
     while done < limit:
         now = utcnow()
-        batch = _due_candidates(now, min(100, limit - done))
+        size = min(100, limit - done)
+        batch = _due_candidates(now, size)
         db.session.rollback()
         progressed = False
-        for delivery_id, target in batch:
+        for delivery_id, target, key in batch:
             kind = TARGET_KINDS.get(target.split(":", 1)[0])
             if _claim(delivery_id, now, commit=not (kind and kind.atomic)):
                 deliver_one(delivery_id)
                 done += 1
                 progressed = True
-        if not progressed:
+        # Look again only if the batch was full, or a keyed delivery may have unblocked the next one.
+        if not progressed or (len(batch) < size and not any(key for _, _, key in batch)):
             break
     return done
 
