@@ -17,7 +17,7 @@ from marshmallow import Schema, fields
 
 from shopdesk import hookspecs
 from shopdesk.auth.permissions import Permission, declared_permissions, requires
-from shopdesk.stores import create_store, disable_plugin, enable_plugin, use_store
+from shopdesk.stores import disable_plugin, enable_plugin
 from shopdesk.testing import make_plugin
 from shopdesk.ui import NavItem, Widget
 

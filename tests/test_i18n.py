@@ -15,7 +15,6 @@ from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 from flask import g, render_template_string
 
-import shopdesk
 from shopdesk.auth.permissions import BUILTIN_ROLES, HOST_PERMISSIONS
 from shopdesk.auth.roles import BUILTIN_DESCRIPTIONS
 from shopdesk.auth.tokens import ApiToken

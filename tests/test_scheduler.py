@@ -4,10 +4,8 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa

@@ -7,7 +7,6 @@ Keys are per store and per caller, and kept for ``SHOPDESK_IDEMPOTENCY_HOURS`` (
 """
 
 import hashlib
-import json
 from datetime import datetime, timedelta
 from functools import wraps
 

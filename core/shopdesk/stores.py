@@ -69,11 +69,6 @@ def use_store(store):
         current_store_id.reset(token)
 
 
-def current_store() -> Store | None:
-    store_id = current_store_id.get()
-    return db.session.get(Store, store_id) if store_id is not None else None
-
-
 def get_store(slug: str) -> Store:
     store = db.session.scalar(sa.select(Store).filter_by(slug=slug))
     if store is None:

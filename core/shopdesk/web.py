@@ -68,24 +68,22 @@ def init_request_pipeline(app, csrf):
     def bind_store():
         is_api = request.path.startswith(API_PREFIX + "/")
         token = current_token()
-        slug = g.get("store_slug")
-        if is_api:
-            slug = request.headers.get(STORE_HEADER) or None
-            if token is not None:
-                token_store = db.session.get(Store, token.store_id)
-                if slug not in (None, token_store.slug):
-                    abort(404)  # the token's store is the only one it can see
-                slug = token_store.slug
-        if slug is None:
-            return None
-        if not current_user.is_authenticated:
-            if is_api:
-                abort(401)
-            return login_manager.unauthorized()
-        try:
-            store = get_store(slug)
-        except PluginStateError:
-            abort(404)
+        if is_api and token is not None:
+            store = db.session.get(Store, token.store_id)  # the only store a token can see
+            if (request.headers.get(STORE_HEADER) or store.slug) != store.slug:
+                abort(404)
+        else:
+            slug = (request.headers.get(STORE_HEADER) or None) if is_api else g.get("store_slug")
+            if slug is None:
+                return None
+            if not current_user.is_authenticated:
+                if is_api:
+                    abort(401)
+                return login_manager.unauthorized()
+            try:
+                store = get_store(slug)
+            except PluginStateError:
+                abort(404)
         if role_of(current_user, store) is None or (token is not None and token.store_id != store.id):
             abort(404)  # not a member, or a token of another store: the store does not exist
         g.store = store

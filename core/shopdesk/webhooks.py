@@ -86,9 +86,6 @@ class WebhookSubscription(StoreScoped, Timestamps, db.Model):
             return "active"
         return "disabled" if self.disabled_at is not None else "paused"
 
-    def wants(self, event_name: str) -> bool:
-        return ALL_EVENTS in self.events or event_name in self.events
-
     @property
     def secret(self) -> str:
         try:

@@ -3,7 +3,6 @@
 import logging
 from dataclasses import dataclass
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
@@ -52,6 +51,14 @@ bp = Blueprint("shell", __name__, template_folder="templates")
 
 @bp.app_context_processor
 def shell_context():
+    """Navigation and store list for the layout: built once per request, not once per
+    template (widgets render templates of their own)."""
+    if "_shell_context" not in g:
+        g._shell_context = _build_shell_context()
+    return g._shell_context
+
+
+def _build_shell_context() -> dict:
     store = getattr(g, "store", None)
     if store is None or not current_user.is_authenticated:
         return {"nav": [], "stores": [], "can": lambda permission: False}
