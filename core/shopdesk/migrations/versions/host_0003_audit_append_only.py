@@ -44,7 +44,8 @@ def upgrade():
                 BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END
             """)
     else:
-        raise NotImplementedError(f"append-only audit_log: no trigger written for {dialect}")
+        raise RuntimeError(f"Shopdesk runs on SQLite and PostgreSQL, not {dialect}: "
+                           "audit_log could not be made append-only")
 
 
 def downgrade():
