@@ -1,7 +1,8 @@
 """Every hookspec is documented with its exact signature and exercised by a test.
 
 Datasette's discipline: a ``test_hook_<name>`` function must exist for every hookspec (here,
-or in the test module of the feature the hook belongs to), and ``docs/hooks.md`` must have a
+in the test module of the feature the hook belongs to, or in the tests of the first-party
+plugin that owns the hook), and ``docs/hooks.md`` must have a
 ``### `name(args)` `` section for it.
 """
 
@@ -36,7 +37,9 @@ def test_every_hookspec_has_a_docs_section_with_its_exact_signature(hook):
 
 @pytest.mark.parametrize("hook", HOOKS)
 def test_every_hookspec_has_a_test(hook):
-    tests = "".join(p.read_text() for p in Path(__file__).parent.glob("test_*.py"))
+    root = Path(__file__).parent.parent
+    modules = [*root.glob("tests/test_*.py"), *root.glob("plugins/*/tests/test_*.py")]
+    tests = "".join(p.read_text() for p in modules)
     assert f"def test_hook_{hook}(" in tests, f"no test_hook_{hook} in tests/"
 
 

@@ -307,3 +307,151 @@ def dashboard_widgets(ctx, user):
         def dashboard_widgets(ctx, user):
             return [Widget(title="Pinned notes", html=render_template("notes/_pinned.html"))]
     """
+
+
+# --- commerce: prices, stock, orders ----------------------------------------------------
+# The values these hooks exchange are in shopdesk.commerce. "Owner" hooks have one answer in
+# a store (the pricing plugin prices, the inventory plugin holds stock): the host calls them
+# through ``g.hooks.owner(name, ...)``, which answers None when no enabled plugin owns the
+# hook (the caller then does without) and refuses two owners instead of picking one by order.
+
+
+@hookspec(firstresult=True)
+def price_lines(ctx, lines, customer_group, currency):
+    """Price lines for a sale (owner hook: the pricing plugin answers).
+
+    ``lines`` are ``commerce.StockLine`` (SKU and quantity); return one
+    ``commerce.PricedLine`` per line, in order, each with its explanation trail (the
+    adjustments of ``price_adjustments`` included). Raise ``ValueError`` naming an unknown SKU.
+    The orders plugin calls this when it is owned, and uses catalog prices otherwise.
+
+    Example::
+
+        @hookimpl
+        def price_lines(ctx, lines, customer_group, currency):
+            return [PricedLine(l.sku, l.quantity, 1290, currency,
+                               trail=(TrailStep("list price", 1290, 1290, "pricing"),))
+                    for l in lines]
+    """
+
+
+@hookspec
+def price_adjustments(ctx, quote):
+    """Return ``commerce.Adjustment`` s for the lines of one quote (collected, batched).
+
+    Called once per quote with every line (``commerce.Quote``), never once per line. Each
+    adjustment names its line index, stage and priority; the host sorts them and applies
+    every (stage, priority) step to the price entering it, so the result is the same in
+    whatever order plugins run. A failure fails the quote: a price is never half-adjusted.
+
+    Example::
+
+        @hookimpl
+        def price_adjustments(ctx, quote):
+            if quote.customer_group != "members":
+                return []
+            return [Adjustment(line=l.index, label="Member price -5 %", stage=Stage.DISCOUNT,
+                               percent=Decimal(-5), code="members") for l in quote.lines]
+    """
+
+
+@hookspec(firstresult=True)
+def reserve_stock(ctx, reference, lines):
+    """Reserve stock for a document (owner hook: the inventory plugin answers).
+
+    ``reference`` names the document (``"order:42"``); ``lines`` are ``commerce.StockLine``.
+    All lines or none: raise ``commerce.OutOfStock`` naming every short SKU. Runs inside the
+    caller's transaction, so a rollback of the order also undoes the reservation. Return the
+    ``commerce.Allocation`` list (which warehouse holds what).
+
+    Example::
+
+        @hookimpl
+        def reserve_stock(ctx, reference, lines):
+            return [Allocation(l.sku, l.quantity, "MAIN") for l in lines]
+    """
+
+
+@hookspec(firstresult=True)
+def release_stock(ctx, reference):
+    """Release what is still reserved for ``reference`` (an order cancelled, a reservation
+    expired). Return the quantity released; releasing twice releases nothing the second time.
+
+    Example::
+
+        @hookimpl
+        def release_stock(ctx, reference):
+            return Reservation.release_all(reference)
+    """
+
+
+@hookspec(firstresult=True)
+def consume_stock(ctx, reference, lines):
+    """Ship ``lines`` of ``reference``: stock leaves the warehouse (``commerce.StockLine``,
+    optionally with the warehouse it ships from). Reserved quantities are used first. Return
+    the ``commerce.Allocation`` list; raise ``commerce.OutOfStock`` if it cannot ship.
+
+    Example::
+
+        @hookimpl
+        def consume_stock(ctx, reference, lines):
+            return [ship(reference, l) for l in lines]
+    """
+
+
+@hookspec(firstresult=True)
+def return_stock(ctx, reference, lines):
+    """Put returned goods back on hand: each ``commerce.StockLine`` names its warehouse.
+    Return the ``commerce.Allocation`` list of what was restocked.
+
+    Example::
+
+        @hookimpl
+        def return_stock(ctx, reference, lines):
+            return [receive_return(reference, l) for l in lines]
+    """
+
+
+@hookspec
+def validate_order(ctx, order):
+    """Return ``commerce.Problem`` s with an order about to be placed (collected).
+
+    ``order`` is a ``commerce.OrderSnapshot``. Any blocking problem stops the placement with
+    its message; non-blocking ones are kept on the order as warnings.
+
+    Example::
+
+        @hookimpl
+        def validate_order(ctx, order):
+            if order.total > ctx.settings["max_order_total"]:
+                return [Problem("too_large", "Orders above the limit need approval.")]
+            return []
+    """
+
+
+@hookspec
+def score_risk(ctx, order):
+    """Return ``commerce.RiskScore`` s for an order being placed (collected); the orders
+    plugin stores each with the order and shows them on its page.
+
+    Example::
+
+        @hookimpl
+        def score_risk(ctx, order):
+            if order.shipping_address.get("country") != order.billing_address.get("country"):
+                return [RiskScore("geo_mismatch", 40, "Shipping and billing countries differ")]
+            return []
+    """
+
+
+@hookspec
+def payment_providers(ctx):
+    """Return the ``commerce.PaymentProvider`` s this plugin offers (collected); payments are
+    recorded against a provider code. The orders plugin has the offline ones built in.
+
+    Example::
+
+        @hookimpl
+        def payment_providers(ctx):
+            return [PaymentProvider("linepay", "LINE Pay", offline=False)]
+    """

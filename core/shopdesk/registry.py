@@ -384,6 +384,27 @@ class StoreHooks:
         results = self.registry.each(hook, impls, context=self.context, **kwargs)
         return results[0].value if results else None
 
+    def owner(self, hook: str, **kwargs):
+        """Call the one enabled plugin that owns ``hook`` (``reserve_stock``, ``price_lines``).
+
+        Returns None when no enabled plugin implements it, so the caller can do without.
+        Two owners are refused rather than one picked by registration order. Exceptions
+        (``commerce.OutOfStock``, ``ValueError``) reach the caller as raised: the action
+        needs the answer, so it fails and rolls back.
+        """
+        impls = getattr(self, hook).get_hookimpls()
+        if len(impls) > 1:
+            names = " and ".join(sorted(i.plugin_name for i in impls))
+            raise PluginError(f"plugins {names} both answer '{hook}' in this store: enable only one")
+        if not impls:
+            return None
+        args = dict(kwargs, ctx=self.context(impls[0].plugin_name))
+        return impls[0].function(*[args[a] for a in impls[0].argnames])
+
+    def owns(self, hook: str) -> bool:
+        """Whether an enabled plugin answers ``hook`` in this store."""
+        return bool(getattr(self, hook).get_hookimpls())
+
     def each(self, hook: str, *, isolate: bool = True, **kwargs) -> list[HookResult]:
         impls = getattr(self, hook).get_hookimpls()
         needs_ctx = any("ctx" in i.argnames for i in impls)
