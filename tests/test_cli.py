@@ -19,10 +19,10 @@ class MailSettings(Schema):
 
 
 PLUGINS = (
-    make_plugin("catalog"),
-    make_plugin("pricing", requires=["catalog"]),
+    make_plugin("wiki"),
+    make_plugin("glossary", requires=["wiki"]),
     make_plugin("mail", settings_schema=lambda: MailSettings),
-    make_plugin("orders", requires=["inventory"]),
+    make_plugin("parcels", requires=["lockers"]),
 )
 pytestmark = pytest.mark.shopdesk_plugins(*PLUGINS)
 
@@ -41,22 +41,22 @@ def test_stores_create_and_list(cli, shop):
 
 
 def test_plugins_list_shows_versions_stores_and_broken_reasons(cli, shop):
-    cli("plugins", "enable", "shop", "catalog")
+    cli("plugins", "enable", "shop", "wiki")
     lines = {line.split()[0]: line for line in cli("plugins", "list").output.splitlines() if line and not line.startswith(" ")}
-    assert lines["catalog"].split()[1:5] == ["1.0", "1.0", "-", "shop"]
-    assert "broken: requires 'inventory', which is not installed" in lines["orders"]
-    assert lines["pricing"].split()[3] == "catalog"
+    assert lines["wiki"].split()[1:5] == ["1.0", "1.0", "-", "shop"]
+    assert "broken: requires 'lockers', which is not installed" in lines["parcels"]
+    assert lines["glossary"].split()[3] == "wiki"
 
 
 def test_enable_and_disable_explain_refusals(cli, shop):
-    refused = cli("plugins", "enable", "shop", "pricing")
+    refused = cli("plugins", "enable", "shop", "glossary")
     assert refused.exit_code == 2
-    assert refused.output.strip() == "Error: plugin 'pricing' requires 'catalog', not enabled in store 'shop'"
-    assert cli("plugins", "enable", "shop", "catalog").output.strip() == "Plugin 'catalog' enabled in store 'shop'."
-    cli("plugins", "enable", "shop", "pricing")
-    refused = cli("plugins", "disable", "shop", "catalog")
-    assert refused.output.strip() == "Error: cannot disable 'catalog' in store 'shop': 'pricing' requires it"
-    assert cli("plugins", "enable", "nowhere", "catalog").output.strip() == "Error: no store with slug 'nowhere'"
+    assert refused.output.strip() == "Error: plugin 'glossary' requires 'wiki', not enabled in store 'shop'"
+    assert cli("plugins", "enable", "shop", "wiki").output.strip() == "Plugin 'wiki' enabled in store 'shop'."
+    cli("plugins", "enable", "shop", "glossary")
+    refused = cli("plugins", "disable", "shop", "wiki")
+    assert refused.output.strip() == "Error: cannot disable 'wiki' in store 'shop': 'glossary' requires it"
+    assert cli("plugins", "enable", "nowhere", "wiki").output.strip() == "Error: no store with slug 'nowhere'"
 
 
 def test_configure_validates_masks_and_resolves(cli, shop, db):
@@ -148,7 +148,7 @@ def test_plugins_check_names_each_problem(cli, tmp_path):
     (["plugins", "enable", "demo"], "Error: Missing argument 'PLUGIN'."),
     (["plugins", "frobnicate"], "Error: No such command 'frobnicate'."),
     (["stores", "create", "x", "X", "--currency"], "Error: Option '--currency' requires an argument."),
-    (["plugins", "enable", "nowhere", "catalog"], "Error: no store with slug 'nowhere'"),
+    (["plugins", "enable", "nowhere", "wiki"], "Error: no store with slug 'nowhere'"),
 ])
 def test_bad_arguments_print_one_line_and_exit_2(tmp_path, args, message):
     env = {**os.environ, "SHOPDESK_INSTANCE_PATH": str(tmp_path)}

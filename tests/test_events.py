@@ -46,7 +46,7 @@ def shop(app, db, user):
 
 def place(db, store, number, total=100, key=None):
     with use_store(store):
-        event = emit("order.placed", {"number": number, "total": total}, key=key)
+        event = emit("sale.placed", {"number": number, "total": total}, key=key)
         db.session.commit()
     return event
 
@@ -64,7 +64,7 @@ def test_an_unknown_event_or_a_bad_payload_fails_at_the_call(db, shop):
         with pytest.raises(UnknownEvent, match="unknown event type 'order.teleported'"):
             emit("order.teleported", {})
         with pytest.raises(ValidationError) as err:
-            emit("order.placed", {"number": "seven"})
+            emit("sale.placed", {"number": "seven"})
     assert err.value.messages == {"number": ["Not a valid integer."], "total": ["Missing data for required field."]}
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxEvent).execution_options(all_stores=True)) == 0
@@ -72,7 +72,7 @@ def test_an_unknown_event_or_a_bad_payload_fails_at_the_call(db, shop):
 
 def test_a_rolled_back_change_emits_nothing(db, shop):
     with use_store(shop):
-        emit("order.placed", {"number": 1, "total": 5})
+        emit("sale.placed", {"number": 1, "total": 5})
         db.session.rollback()
     assert dispatch_due() == 0
     assert received(db) == []
@@ -208,7 +208,7 @@ CHILD = textwrap.dedent("""
                      plugins=PLUGINS)
     sa.event.listen(Session, "after_commit", lambda s: os.kill(os.getpid(), signal.SIGKILL), insert=True)
     with app.app_context(), use_store(get_store("shop")):
-        emit("order.placed", {{"number": 42, "total": 1}})
+        emit("sale.placed", {{"number": 42, "total": 1}})
         db.session.commit()  # the process dies right here: committed, not dispatched
 """)
 
@@ -228,7 +228,7 @@ def test_an_event_committed_by_a_killed_process_is_delivered_once_after_restart(
 def test_hook_register_event_types(app):
     from shopdesk.events import event_types
 
-    declared = event_types(app.extensions["shopdesk"])["order.placed"]
+    declared = event_types(app.extensions["shopdesk"])["sale.placed"]
     assert (declared.version, declared.plugin) == (1, "shop")
 
 
@@ -241,7 +241,7 @@ def test_hook_handle_event(db, shop):
 
 def test_emitting_outside_a_store_is_refused(db, shop):
     with pytest.raises(RuntimeError, match="needs a current store"):
-        emit("order.placed", {"number": 1, "total": 1})
+        emit("sale.placed", {"number": 1, "total": 1})
 
 
 def test_killed_dispatcher_claims_are_taken_over(app, db, shop):
@@ -267,7 +267,7 @@ def test_the_catalogue_lists_fields(app):
     from shopdesk.events import catalogue_markdown
 
     text = catalogue_markdown(app.extensions["shopdesk"])
-    assert "## `order.placed` (version 1)" in text and "| `number` | Integer | yes |" in text
+    assert "## `sale.placed` (version 1)" in text and "| `number` | Integer | yes |" in text
 
 
 def test_the_retry_job_delivers_what_is_due(app, db, shop):

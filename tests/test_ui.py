@@ -27,8 +27,8 @@ def feed_status():
 
 
 pytestmark = pytest.mark.shopdesk_plugins(
-    make_plugin("catalog"),
-    make_plugin("pricing", requires=["catalog"]),
+    make_plugin("wiki"),
+    make_plugin("glossary", requires=["wiki"]),
     make_plugin("feed", settings_schema=lambda: FeedSettings, register_api=lambda: [feed_api]),
 )
 
@@ -63,10 +63,10 @@ def test_an_unknown_store_is_404(client):
 def test_the_plugin_page_lists_state_and_enables_with_the_dependency_message(client, db, bare_store):
     url = f"/s/{bare_store.slug}/plugins"
     page = client.get(url).get_data(as_text=True)
-    assert "catalog" in page and "disabled" in page
-    refused = client.post(url, data={"plugin": "pricing", "action": "enable"}, follow_redirects=True)
-    assert f"plugin &#39;pricing&#39; requires &#39;catalog&#39;, not enabled in store &#39;{bare_store.slug}&#39;" in refused.get_data(as_text=True)
-    client.post(url, data={"plugin": "catalog", "action": "enable"})
+    assert "wiki" in page and "disabled" in page
+    refused = client.post(url, data={"plugin": "glossary", "action": "enable"}, follow_redirects=True)
+    assert f"plugin &#39;glossary&#39; requires &#39;wiki&#39;, not enabled in store &#39;{bare_store.slug}&#39;" in refused.get_data(as_text=True)
+    client.post(url, data={"plugin": "wiki", "action": "enable"})
     enabled = client.get(url).get_data(as_text=True)
     assert "enabled" in enabled
 

@@ -33,9 +33,9 @@ class OrderCancelled(Schema):
     number = fields.Integer(required=True)
 
 
-ORDERS = make_plugin("orders", register_event_types=lambda: [
-    EventType("order.placed", 1, OrderPlaced, "An order was placed."),
-    EventType("order.cancelled", 1, OrderCancelled, "An order was cancelled."),
+ORDERS = make_plugin("sales", register_event_types=lambda: [
+    EventType("sale.placed", 1, OrderPlaced, "An order was placed."),
+    EventType("sale.cancelled", 1, OrderCancelled, "An order was cancelled."),
 ])
 pytestmark = pytest.mark.shopdesk_plugins(ORDERS)
 
@@ -128,8 +128,8 @@ def subscribe(client, url, events=("*",), **extra):
     return answer.json
 
 
-def place(db, store, number, total=100, name="order.placed", key=None):
-    payload = {"number": number, "total": total} if name == "order.placed" else {"number": number}
+def place(db, store, number, total=100, name="sale.placed", key=None):
+    payload = {"number": number, "total": total} if name == "sale.placed" else {"number": number}
     with use_store(store):
         event = emit(name, payload, key=key)
         db.session.commit()
@@ -168,10 +168,10 @@ def audit_actions(db, prefix="webhook."):
 
 
 def test_a_subscription_shows_its_secret_once_and_keeps_it_encrypted(client, db, store, receiver):
-    made = subscribe(client, receiver.url(), ["order.placed"], description="ERP")
+    made = subscribe(client, receiver.url(), ["sale.placed"], description="ERP")
     assert made["secret"].startswith("whsec_") and len(made["secret"]) > 40
     assert (made["state"], made["events"], made["description"], made["consecutive_failures"]) == \
-        ("active", ["order.placed"], "ERP", 0)
+        ("active", ["sale.placed"], "ERP", 0)
     assert "secret" not in client.get(f"/api/v1/webhooks/{made['id']}").json
     assert all("secret" not in item for item in client.get("/api/v1/webhooks").json)
     stored = subscription(db, made["id"])
@@ -188,9 +188,9 @@ def test_a_subscription_shows_its_secret_once_and_keeps_it_encrypted(client, db,
     ({"url": "https://example.com:99999/", "events": ["*"]}, "url", "Not a valid URL"),
     ({"events": ["*"]}, "url", "Missing data for required field."),
     ({"url": "https://example.com/", "events": []}, "events", "Name at least one event"),
-    ({"url": "https://example.com/", "events": ["order.placed", "order.teleported"]}, "events",
+    ({"url": "https://example.com/", "events": ["sale.placed", "order.teleported"]}, "events",
      "Unknown event type(s): order.teleported. Declared: "),
-    ({"url": "https://example.com/", "events": ["*", "order.placed"]}, "events", "* already means every event"),
+    ({"url": "https://example.com/", "events": ["*", "sale.placed"]}, "events", "* already means every event"),
     ({"url": "https://example.com/", "events": ["*"], "description": "x" * 201}, "description", "Longer than"),
 ])
 def test_bad_input_is_refused_naming_the_field_and_nothing_is_stored(client, db, store, body, field, message):
@@ -227,17 +227,17 @@ def test_private_addresses_are_refused_unless_allowed(app, client, db, store, re
 
 
 def test_a_delivery_is_json_signed_so_the_documented_snippet_verifies_it(client, db, store, receiver):
-    made = subscribe(client, receiver.url("/in?source=shopdesk"), ["order.placed"])
+    made = subscribe(client, receiver.url("/in?source=shopdesk"), ["sale.placed"])
     event = place(db, store, 1042, total=12900)
     assert dispatch_due() == 1
     [request] = receiver.requests
     assert request["path"] == "/in?source=shopdesk"
     headers, body = request["headers"], request["body"]
-    assert json.loads(body) == {"id": event.id, "type": "order.placed", "version": 1,
+    assert json.loads(body) == {"id": event.id, "type": "sale.placed", "version": 1,
                                 "occurred_at": event.occurred_at.isoformat(), "store": "acme",
                                 "data": {"number": 1042, "total": 12900}}
     assert headers["Content-Type"] == "application/json"
-    assert (headers["Shopdesk-Event-Id"], headers["Shopdesk-Event"]) == (event.id, "order.placed")
+    assert (headers["Shopdesk-Event-Id"], headers["Shopdesk-Event"]) == (event.id, "sale.placed")
     assert abs(int(headers["Shopdesk-Timestamp"]) - time.time()) < 60
     assert re.fullmatch(r"v1=[0-9a-f]{64}", headers["Shopdesk-Signature"])
 
@@ -255,23 +255,23 @@ def test_a_delivery_is_json_signed_so_the_documented_snippet_verifies_it(client,
 
 
 def test_each_subscription_gets_only_the_events_it_chose(client, db, store, receiver):
-    placed = subscribe(client, receiver.url("/placed"), ["order.placed"])
-    cancelled = subscribe(client, receiver.url("/cancelled"), ["order.cancelled"])
+    placed = subscribe(client, receiver.url("/placed"), ["sale.placed"])
+    cancelled = subscribe(client, receiver.url("/cancelled"), ["sale.cancelled"])
     subscribe(client, receiver.url("/all"), ["*"])
-    both = subscribe(client, receiver.url("/both"), ["order.cancelled", "order.placed"])
+    both = subscribe(client, receiver.url("/both"), ["sale.cancelled", "sale.placed"])
     paused = subscribe(client, receiver.url("/paused"), ["*"], active=False)
     assert paused["state"] == "paused"
     place(db, store, 1)
-    place(db, store, 2, name="order.cancelled")
+    place(db, store, 2, name="sale.cancelled")
     dispatch_due()
     got = sorted((r["path"], json.loads(r["body"])["type"]) for r in receiver.requests)
-    assert got == [("/all", "order.cancelled"), ("/all", "order.placed"), ("/both", "order.cancelled"),
-                   ("/both", "order.placed"), ("/cancelled", "order.cancelled"), ("/placed", "order.placed")]
-    client.patch(f"/api/v1/webhooks/{placed['id']}", json={"events": ["order.cancelled"]})
+    assert got == [("/all", "sale.cancelled"), ("/all", "sale.placed"), ("/both", "sale.cancelled"),
+                   ("/both", "sale.placed"), ("/cancelled", "sale.cancelled"), ("/placed", "sale.placed")]
+    client.patch(f"/api/v1/webhooks/{placed['id']}", json={"events": ["sale.cancelled"]})
     client.delete(f"/api/v1/webhooks/{cancelled['id']}")
     client.patch(f"/api/v1/webhooks/{both['id']}", json={"active": False})
     receiver.requests.clear()
-    place(db, store, 3, name="order.cancelled")
+    place(db, store, 3, name="sale.cancelled")
     dispatch_due()
     assert sorted(r["path"] for r in receiver.requests) == ["/all", "/placed"]
 
@@ -279,7 +279,7 @@ def test_each_subscription_gets_only_the_events_it_chose(client, db, store, rece
 def test_another_stores_events_never_reach_this_stores_webhooks(app, client, db, store, user, receiver):
     subscribe(client, receiver.url())
     other = create_store("other", "Other", owner=user)
-    enable_plugin(app.extensions["shopdesk"], other, "orders")
+    enable_plugin(app.extensions["shopdesk"], other, "sales")
     db.session.commit()
     place(db, other, 7)
     dispatch_due()
@@ -427,12 +427,12 @@ def test_the_delivery_log_shows_request_answer_and_latency(app, client, db, stor
     for attempt, sent in zip((failed, ok), receiver.requests):
         assert attempt["request_body"] == sent["body"].decode()
         assert attempt["request_headers"]["Shopdesk-Signature"] == sent["headers"]["Shopdesk-Signature"]
-        assert attempt["event_id"] == event.id and attempt["event_name"] == "order.placed"
+        assert attempt["event_id"] == event.id and attempt["event_name"] == "sale.placed"
         assert isinstance(attempt["latency_ms"], int) and 0 <= attempt["latency_ms"] < 5000
         assert attempt["url"] == receiver.url() and attempt["resend"] is False
     assert [a["id"] for a in client.get(f"/api/v1/webhooks/{made['id']}/attempts?success=false").json] == [failed["id"]]
     assert [a["id"] for a in client.get(f"/api/v1/webhooks/{made['id']}/attempts?status=200").json] == [ok["id"]]
-    assert client.get(f"/api/v1/webhooks/{made['id']}/attempts?event=order.cancelled").json == []
+    assert client.get(f"/api/v1/webhooks/{made['id']}/attempts?event=sale.cancelled").json == []
     assert len(client.get(f"/api/v1/webhooks/{made['id']}/attempts?page_size=1&page=2").json) == 1
     assert client.get(f"/api/v1/webhooks/{made['id']}/attempts?status=abc").status_code == 422
 
@@ -466,7 +466,7 @@ def test_an_event_can_be_sent_again(app, client, db, store, receiver):
     assert audit_actions(db) == ["webhook.created", "webhook.resent", "webhook.resent"]
 
     page = client.post("/s/acme/webhooks", data={"action": "resend", "attempt_id": first["id"]}, follow_redirects=True)
-    assert "Re-send of order.placed queued" in page.get_data(as_text=True)
+    assert "Re-send of sale.placed queued" in page.get_data(as_text=True)
     dispatch_due()
     assert len(receiver.requests) == 4
 
@@ -515,14 +515,14 @@ def test_changes_and_deletion_are_audited_and_stop_deliveries(client, db, store,
 
 
 def test_the_page_creates_a_webhook_and_shows_its_secret_once(client, db, store, receiver):
-    bad = client.post("/s/acme/webhooks", data={"action": "create", "url": "ftp://x", "events": ["order.placed"]})
+    bad = client.post("/s/acme/webhooks", data={"action": "create", "url": "ftp://x", "events": ["sale.placed"]})
     assert bad.status_code == 400
     html = bad.get_data(as_text=True)
     assert "Must start with https:// or http://." in html and 'value="ftp://x"' in html
     none = client.post("/s/acme/webhooks", data={"action": "create", "url": receiver.url()})
     assert none.status_code == 400 and "Name at least one event" in none.get_data(as_text=True)
 
-    made = client.post("/s/acme/webhooks", data={"action": "create", "url": receiver.url(), "events": ["order.placed"],
+    made = client.post("/s/acme/webhooks", data={"action": "create", "url": receiver.url(), "events": ["sale.placed"],
                                                  "description": "ERP"})
     assert made.status_code == 200
     secret = re.search(r'id="new-secret">(whsec_[^<]+)</code>', made.get_data(as_text=True))
@@ -564,7 +564,7 @@ def test_only_holders_of_webhooks_manage_see_them(app, db, store, user, token_fo
 def test_store_a_cannot_see_or_touch_store_b_webhooks(app, db, store, user, token_for, receiver):
     other_owner = create_user("b@example.com", "password of b!")
     other = create_store("b", "Store B", owner=other_owner)
-    enable_plugin(app.extensions["shopdesk"], other, "orders")
+    enable_plugin(app.extensions["shopdesk"], other, "sales")
     db.session.commit()
     as_a = {"Authorization": f"Bearer {token_for(user, store)}"}
     as_b = {"Authorization": f"Bearer {token_for(other_owner, other)}"}
@@ -598,7 +598,7 @@ def test_the_dispatcher_thread_sends_webhooks_after_commit(make_app, db, user, r
     live = make_app(SHOPDESK_EVENTS_DISPATCH="thread", SHOPDESK_WEBHOOK_ALLOW_PRIVATE_ADDRESSES=True)
     with live.app_context():
         store = create_store("live", "Live", owner=user)
-        enable_plugin(live.extensions["shopdesk"], store, "orders")
+        enable_plugin(live.extensions["shopdesk"], store, "sales")
         with use_store(store):
             create_subscription(receiver.url(), ["*"])
         db.session.commit()
