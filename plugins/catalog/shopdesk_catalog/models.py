@@ -5,6 +5,8 @@ the catalog's list price: the pricing plugin, when enabled, prices from its pric
 falls back to it.
 """
 
+from decimal import Decimal
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -133,3 +135,79 @@ class Variant(StoreScoped, Timestamps, db.Model):
 
     def __repr__(self):
         return f"<Variant {self.sku}>"
+
+
+class ProductImage(StoreScoped, Timestamps, db.Model):
+    """A product picture stored in the instance media folder, with its thumbnail and alt text."""
+
+    __tablename__ = "catalog_product_images"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("catalog_products.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    thumbnail: Mapped[str] = mapped_column(sa.String(200))
+    content_type: Mapped[str] = mapped_column(sa.String(50))
+    width: Mapped[int] = mapped_column()
+    height: Mapped[int] = mapped_column()
+    alt: Mapped[str] = mapped_column(sa.String(300), default="")
+    position: Mapped[int] = mapped_column(default=0)
+
+
+CANDIDATE_STATUSES = ("open", "promoted", "rejected")
+
+
+class Candidate(StoreScoped, Timestamps, db.Model):
+    """A product the store might list, with the evidence for listing it.
+
+    Demand in units per month, search interest 0-100, feedback rating 0-5 over
+    ``feedback_count`` reviews, costs and prices in minor units. The score is computed
+    from these and the store's weights (see selection.py), never stored, so changing a
+    weight re-ranks every candidate at once.
+    """
+
+    __tablename__ = "catalog_candidates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    category_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("catalog_categories.id", ondelete="SET NULL"), index=True)
+    supplier: Mapped[str] = mapped_column(sa.String(200), default="")
+    expected_demand: Mapped[int] = mapped_column(default=0)
+    search_interest: Mapped[int] = mapped_column(default=0)
+    feedback_rating: Mapped[Decimal | None] = mapped_column(sa.Numeric(3, 2))
+    feedback_count: Mapped[int] = mapped_column(default=0)
+    supplier_cost: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    competitor_price: Mapped[int | None] = mapped_column(sa.BigInteger)
+    target_price: Mapped[int | None] = mapped_column(sa.BigInteger)
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[str] = mapped_column(sa.String(10), default="open", index=True)
+    product_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("catalog_products.id", ondelete="SET NULL"))
+
+
+IMPORT_STATUSES = ("queued", "running", "done", "failed")
+
+
+class ImportRun(StoreScoped, Timestamps, db.Model):
+    """One import of a product file: dry run or real, its progress and every bad row.
+
+    ``errors`` is a list of ``{"line": 12, "field": "price", "message": "..."}``.
+    ``mode`` is ``all_or_nothing`` (any bad row writes nothing) or ``valid_rows``.
+    """
+
+    __tablename__ = "catalog_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    stored_path: Mapped[str] = mapped_column(sa.String(500))
+    file_format: Mapped[str] = mapped_column(sa.String(10))
+    mode: Mapped[str] = mapped_column(sa.String(20), default="all_or_nothing")
+    dry_run: Mapped[bool] = mapped_column(default=True)
+    status: Mapped[str] = mapped_column(sa.String(10), default="queued", index=True)
+    total_rows: Mapped[int] = mapped_column(default=0)
+    processed_rows: Mapped[int] = mapped_column(default=0)
+    written_rows: Mapped[int] = mapped_column(default=0)
+    errors: Mapped[list] = mapped_column(sa.JSON, default=list)
+    message: Mapped[str] = mapped_column(sa.Text, default="")
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))

@@ -1,8 +1,8 @@
-"""products, variants, categories, brands, tags
+"""catalog tables
 
 Revision ID: catalog_0001
 Revises: 
-Create Date: 2026-11-27 01:17:10.937047
+Create Date: 2026-11-27 01:22:46.791703
 """
 
 import sqlalchemy as sa
@@ -45,6 +45,31 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_catalog_categories_parent_id'), ['parent_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_catalog_categories_store_id'), ['store_id'], unique=False)
 
+    op.create_table('catalog_imports',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('filename', sa.String(length=255), nullable=False),
+    sa.Column('stored_path', sa.String(length=500), nullable=False),
+    sa.Column('file_format', sa.String(length=10), nullable=False),
+    sa.Column('mode', sa.String(length=20), nullable=False),
+    sa.Column('dry_run', sa.Boolean(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('total_rows', sa.Integer(), nullable=False),
+    sa.Column('processed_rows', sa.Integer(), nullable=False),
+    sa.Column('written_rows', sa.Integer(), nullable=False),
+    sa.Column('errors', sa.JSON(), nullable=False),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('store_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_catalog_imports_store_id_stores'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_catalog_imports_user_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_catalog_imports'))
+    )
+    with op.batch_alter_table('catalog_imports', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_catalog_imports_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_catalog_imports_store_id'), ['store_id'], unique=False)
+
     op.create_table('catalog_tags',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=60), nullable=False),
@@ -79,6 +104,55 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_catalog_products_name'), ['name'], unique=False)
         batch_op.create_index(batch_op.f('ix_catalog_products_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_catalog_products_store_id'), ['store_id'], unique=False)
+
+    op.create_table('catalog_candidates',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('category_id', sa.Integer(), nullable=True),
+    sa.Column('supplier', sa.String(length=200), nullable=False),
+    sa.Column('expected_demand', sa.Integer(), nullable=False),
+    sa.Column('search_interest', sa.Integer(), nullable=False),
+    sa.Column('feedback_rating', sa.Numeric(precision=3, scale=2), nullable=True),
+    sa.Column('feedback_count', sa.Integer(), nullable=False),
+    sa.Column('supplier_cost', sa.BigInteger(), nullable=False),
+    sa.Column('competitor_price', sa.BigInteger(), nullable=True),
+    sa.Column('target_price', sa.BigInteger(), nullable=True),
+    sa.Column('notes', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('product_id', sa.Integer(), nullable=True),
+    sa.Column('store_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['category_id'], ['catalog_categories.id'], name=op.f('fk_catalog_candidates_category_id_catalog_categories'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['product_id'], ['catalog_products.id'], name=op.f('fk_catalog_candidates_product_id_catalog_products'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_catalog_candidates_store_id_stores'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_catalog_candidates'))
+    )
+    with op.batch_alter_table('catalog_candidates', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_catalog_candidates_category_id'), ['category_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_catalog_candidates_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_catalog_candidates_store_id'), ['store_id'], unique=False)
+
+    op.create_table('catalog_product_images',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('product_id', sa.Integer(), nullable=False),
+    sa.Column('filename', sa.String(length=200), nullable=False),
+    sa.Column('thumbnail', sa.String(length=200), nullable=False),
+    sa.Column('content_type', sa.String(length=50), nullable=False),
+    sa.Column('width', sa.Integer(), nullable=False),
+    sa.Column('height', sa.Integer(), nullable=False),
+    sa.Column('alt', sa.String(length=300), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('store_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['product_id'], ['catalog_products.id'], name=op.f('fk_catalog_product_images_product_id_catalog_products'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_catalog_product_images_store_id_stores'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_catalog_product_images'))
+    )
+    with op.batch_alter_table('catalog_product_images', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_catalog_product_images_product_id'), ['product_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_catalog_product_images_store_id'), ['store_id'], unique=False)
 
     op.create_table('catalog_product_tags',
     sa.Column('product_id', sa.Integer(), nullable=False),
@@ -154,6 +228,17 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_catalog_product_tags_store_id'))
 
     op.drop_table('catalog_product_tags')
+    with op.batch_alter_table('catalog_product_images', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_catalog_product_images_store_id'))
+        batch_op.drop_index(batch_op.f('ix_catalog_product_images_product_id'))
+
+    op.drop_table('catalog_product_images')
+    with op.batch_alter_table('catalog_candidates', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_catalog_candidates_store_id'))
+        batch_op.drop_index(batch_op.f('ix_catalog_candidates_status'))
+        batch_op.drop_index(batch_op.f('ix_catalog_candidates_category_id'))
+
+    op.drop_table('catalog_candidates')
     with op.batch_alter_table('catalog_products', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_catalog_products_store_id'))
         batch_op.drop_index(batch_op.f('ix_catalog_products_status'))
@@ -166,6 +251,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_catalog_tags_store_id'))
 
     op.drop_table('catalog_tags')
+    with op.batch_alter_table('catalog_imports', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_catalog_imports_store_id'))
+        batch_op.drop_index(batch_op.f('ix_catalog_imports_status'))
+
+    op.drop_table('catalog_imports')
     with op.batch_alter_table('catalog_categories', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_catalog_categories_store_id'))
         batch_op.drop_index(batch_op.f('ix_catalog_categories_parent_id'))
