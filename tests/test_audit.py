@@ -56,7 +56,8 @@ def other_store(db, user):
 
 
 def read_csv(text):
-    return list(csv.reader(io.StringIO(text)))
+    assert text.startswith("\ufeff"), "the export starts with a byte-order mark, so Excel reads it as UTF-8"
+    return list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
 
 
 # --- append-only ---------------------------------------------------------------------------------

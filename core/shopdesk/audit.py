@@ -24,6 +24,7 @@ Reading: :func:`entries` builds the filtered query that the UI page, the API and
 import csv
 import getpass
 import io
+import itertools
 import json
 import re
 import uuid
@@ -172,9 +173,12 @@ def csv_lines(query, store_slugs: dict, *, batch: int = 500, app=None):
     none is held between chunks: the response may be read after the request has ended, or
     dropped unread, without unbalancing Flask's context stack. The export stops at the entries
     that existed when it was asked for.
+
+    The text starts with a byte-order mark: without it Excel reads UTF-8 as the local code
+    page and garbles Chinese names; CSV readers that know UTF-8 skip it.
     """
     upto = db.session.scalar(sa.select(sa.func.max(AuditEntry.id))) or 0  # now, not when first read
-    return _csv_chunks(query, store_slugs, batch, app, upto)
+    return itertools.chain(["\ufeff"], _csv_chunks(query, store_slugs, batch, app, upto))
 
 
 def _csv_chunks(query, store_slugs, batch, app, upto):
