@@ -5,12 +5,13 @@ the catalog's list price: the pricing plugin, when enabled, prices from its pric
 falls back to it.
 """
 
+from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shopdesk.db import StoreScoped, Timestamps, db
+from shopdesk.db import StoreScoped, Timestamps, UTCDateTime, db
 
 PRODUCT_STATUSES = ("draft", "active", "archived")
 LOCALES = ("en", "zh_Hant", "zh_Hans")
@@ -161,7 +162,8 @@ class Candidate(StoreScoped, Timestamps, db.Model):
     """A product the store might list, with the evidence for listing it.
 
     Demand in units per month, search interest 0-100, feedback rating 0-5 over
-    ``feedback_count`` reviews, costs and prices in minor units. The score is computed
+    ``feedback_count`` reviews, costs and prices in minor units. None means the evidence is
+    missing (not zero): the score handles it by the store's documented rule. The score is computed
     from these and the store's weights (see selection.py), never stored, so changing a
     weight re-ranks every candidate at once.
     """
@@ -173,15 +175,16 @@ class Candidate(StoreScoped, Timestamps, db.Model):
     category_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("catalog_categories.id", ondelete="SET NULL"), index=True)
     supplier: Mapped[str] = mapped_column(sa.String(200), default="")
-    expected_demand: Mapped[int] = mapped_column(default=0)
-    search_interest: Mapped[int] = mapped_column(default=0)
+    expected_demand: Mapped[int | None] = mapped_column()
+    search_interest: Mapped[int | None] = mapped_column()
     feedback_rating: Mapped[Decimal | None] = mapped_column(sa.Numeric(3, 2))
     feedback_count: Mapped[int] = mapped_column(default=0)
-    supplier_cost: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    supplier_cost: Mapped[int | None] = mapped_column(sa.BigInteger)
     competitor_price: Mapped[int | None] = mapped_column(sa.BigInteger)
     target_price: Mapped[int | None] = mapped_column(sa.BigInteger)
     notes: Mapped[str] = mapped_column(sa.Text, default="")
     status: Mapped[str] = mapped_column(sa.String(10), default="open", index=True)
+    rejected_reason: Mapped[str] = mapped_column(sa.String(500), default="")
     product_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("catalog_products.id", ondelete="SET NULL"))
 
@@ -194,6 +197,9 @@ class ImportRun(StoreScoped, Timestamps, db.Model):
 
     ``errors`` is a list of ``{"line": 12, "field": "price", "message": "..."}``.
     ``mode`` is ``all_or_nothing`` (any bad row writes nothing) or ``valid_rows``.
+    ``create_categories``: an unknown category path is created (True) or the row refused.
+    ``summary`` counts what was (or, for a dry run, would be) written: products created and
+    updated, variants created and updated.
     """
 
     __tablename__ = "catalog_imports"
@@ -211,3 +217,6 @@ class ImportRun(StoreScoped, Timestamps, db.Model):
     errors: Mapped[list] = mapped_column(sa.JSON, default=list)
     message: Mapped[str] = mapped_column(sa.Text, default="")
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    create_categories: Mapped[bool] = mapped_column(default=True)
+    summary: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
