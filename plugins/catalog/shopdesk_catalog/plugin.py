@@ -8,6 +8,8 @@ from shopdesk.auth.permissions import Permission
 from shopdesk.i18n import N_
 
 from . import models  # noqa: F401  (the tables, for migrations and the tenant filter)
+from .api import api
+from .events import EVENT_TYPES
 
 manifest = shopdesk.Manifest(
     name="catalog",
@@ -32,3 +34,13 @@ def register_permissions():
 @hookimpl
 def migration_dirs():
     return [Path(__file__).parent / "migrations"]
+
+
+@hookimpl
+def register_event_types():
+    return EVENT_TYPES  # product.created, product.updated, product.archived: see events.py
+
+
+@hookimpl
+def register_api():
+    return [api]

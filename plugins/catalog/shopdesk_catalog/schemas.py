@@ -1,0 +1,201 @@
+"""Marshmallow schemas: what the catalog API takes and answers (and the pages validate with)."""
+
+from flask import g, url_for
+from marshmallow import Schema, fields, validate
+
+from shopdesk.api import sort_argument
+
+from .listing import SORTS
+from .models import LOCALES, PRODUCT_STATUSES
+from .rendering import description_html
+
+MAX_ID = 2**31 - 1
+MAX_MONEY = 10**12  # minor units: ten billion dollars is not a list price
+an_id = validate.Range(min=1, max=MAX_ID)
+not_blank = validate.Regexp(r"\S", error="Must not be blank.")
+size = validate.Range(min=0, max=MAX_ID)
+MONEY_HELP = "Minor units of the store's currency (1290 is 12.90 USD)."
+
+
+def _id(**kwargs):
+    return fields.Integer(validate=an_id, **kwargs)
+
+
+class TranslationSchema(Schema):
+    name = fields.String(required=True, validate=[validate.Length(max=200)])
+    description = fields.String(load_default="", validate=validate.Length(max=50000),
+                                metadata={"description": "Markdown."})
+
+
+class VariantSchema(Schema):
+    id = _id(metadata={"description": "In a product PATCH: the variant to change (leave out for a new one)."})
+    sku = fields.String(required=True, validate=[validate.Length(min=1, max=64), not_blank],
+                        metadata={"description": "Unique in the store."})
+    barcode = fields.String(allow_none=True, validate=validate.Length(max=64),
+                            metadata={"description": "EAN/UPC/GTIN, searchable."})
+    options = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=60)),
+                          values=fields.String(validate=validate.Length(max=100)),
+                          metadata={"description": "A value per option axis: {\"size\": \"M\", \"colour\": \"Navy\"}."})
+    price = fields.Integer(validate=validate.Range(min=0, max=MAX_MONEY),
+                           metadata={"description": "List price. " + MONEY_HELP})
+    unit_cost = fields.Integer(validate=validate.Range(min=0, max=MAX_MONEY),
+                               metadata={"description": "What one unit costs the store. " + MONEY_HELP})
+    weight_g = fields.Integer(allow_none=True, validate=size, metadata={"description": "Grams."})
+    length_mm = fields.Integer(allow_none=True, validate=size, metadata={"description": "Millimetres."})
+    width_mm = fields.Integer(allow_none=True, validate=size, metadata={"description": "Millimetres."})
+    height_mm = fields.Integer(allow_none=True, validate=size, metadata={"description": "Millimetres."})
+
+
+class VariantChangesSchema(VariantSchema):
+    sku = fields.String(validate=[validate.Length(min=1, max=64), not_blank])
+    position = fields.Integer(validate=validate.Range(min=0, max=10000))
+
+
+class VariantOutSchema(VariantChangesSchema):
+    product_id = fields.Integer()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class ProductSchema(Schema):
+    """A product as written: its variants nested."""
+
+    name = fields.String(required=True, validate=[validate.Length(max=200), not_blank])
+    description = fields.String(validate=validate.Length(max=50000), metadata={"description": "Markdown."})
+    status = fields.String(validate=validate.OneOf(PRODUCT_STATUSES),
+                           metadata={"description": "draft (default), active (needs a variant) or archived."})
+    category_id = _id(allow_none=True)
+    brand_id = _id(allow_none=True)
+    tags = fields.List(fields.String(validate=[validate.Length(min=1, max=60), not_blank]),
+                       validate=validate.Length(max=50),
+                       metadata={"description": "Tag names; missing tags are created."})
+    option_axes = fields.List(fields.String(validate=validate.Length(min=1, max=60)),
+                              validate=validate.Length(max=5),
+                              metadata={"description": "Variant axes, e.g. [\"size\", \"colour\"]."})
+    translations = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(LOCALES)),
+        values=fields.Nested(TranslationSchema, allow_none=True),
+        metadata={"description": "Name and description in other languages: "
+                                 "{\"zh_Hant\": {\"name\": ..., \"description\": ...}}; null removes one."})
+    variants = fields.List(fields.Nested(VariantSchema), validate=validate.Length(max=500))
+
+
+class ProductChangesSchema(ProductSchema):
+    """PATCH: any field; ``variants`` replaces the list (rows with ``id`` change that variant,
+    rows without are new, variants left out are deleted)."""
+
+    name = fields.String(validate=[validate.Length(max=200), not_blank])
+
+
+def _translations(product):
+    return {t.locale: {"name": t.name, "description": t.description,
+                       "description_html": description_html(t.description)}
+            for t in sorted(product.translations, key=lambda t: t.locale)}
+
+
+class ProductOutSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    description = fields.String()
+    description_html = fields.Function(lambda p: description_html(p.description),
+                                       metadata={"description": "The description rendered and sanitised."})
+    status = fields.String()
+    category_id = fields.Integer(allow_none=True)
+    category = fields.Function(lambda p: p.category.name if p.category else None)
+    brand_id = fields.Integer(allow_none=True)
+    brand = fields.Function(lambda p: p.brand.name if p.brand else None)
+    tags = fields.Function(lambda p: [tag.name for tag in p.tags])
+    option_axes = fields.List(fields.String())
+    translations = fields.Function(_translations)
+    currency = fields.Function(lambda p: g.store.currency)
+    evidence = fields.Dict(allow_none=True, metadata={"description": "Selection evidence, when promoted "
+                                                                     "from a candidate."})
+    variants = fields.List(fields.Nested(VariantOutSchema))
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class ProductQuerySchema(Schema):
+    q = fields.String(validate=validate.Length(max=200),
+                      metadata={"description": "Search: name (any language), SKU or barcode."})
+    status = fields.String(validate=validate.OneOf(PRODUCT_STATUSES))
+    category_id = _id(metadata={"description": "This category and its sub-categories."})
+    brand_id = _id()
+    tag_id = _id()
+    without_images = fields.Boolean(metadata={"description": "true: only products with no image."})
+    sort = sort_argument(SORTS, "name")
+
+
+class ImageSchema(Schema):
+    id = fields.Integer()
+    product_id = fields.Integer()
+    alt = fields.String()
+    position = fields.Integer()
+    width = fields.Integer()
+    height = fields.Integer()
+    content_type = fields.String()
+    url = fields.Function(lambda i: url_for("catalog_api.ImageFile", product_id=i.product_id, image_id=i.id))
+    thumbnail_url = fields.Function(lambda i: url_for("catalog_api.ImageFile", product_id=i.product_id,
+                                                      image_id=i.id, size="thumb"))
+    created_at = fields.DateTime()
+
+
+class ImageChangesSchema(Schema):
+    alt = fields.String(required=True, validate=validate.Length(max=300))
+
+
+class ImageOrderSchema(Schema):
+    ids = fields.List(fields.Integer(validate=an_id), required=True,
+                      metadata={"description": "Every image id of the product, in the new order."})
+
+
+class ImageFileQuery(Schema):
+    size = fields.String(load_default="full", validate=validate.OneOf(["full", "thumb"]))
+
+
+class BulkSchema(Schema):
+    action = fields.String(required=True, validate=validate.OneOf(["archive", "add_tag", "remove_tag",
+                                                                   "set_category"]))
+    ids = fields.List(fields.Integer(validate=an_id), required=True, validate=validate.Length(min=1, max=1000))
+    tag = fields.String(validate=validate.Length(max=60), metadata={"description": "For add_tag / remove_tag."})
+    category_id = _id(allow_none=True, metadata={"description": "For set_category; null clears it."})
+
+
+class BulkResultSchema(Schema):
+    action = fields.String()
+    changed = fields.List(fields.Integer())
+    unchanged = fields.List(fields.Integer(), metadata={"description": "Already in the wanted state."})
+
+
+class CategorySchema(Schema):
+    id = fields.Integer(dump_only=True)
+    name = fields.String(required=True, validate=[validate.Length(max=120), not_blank])
+    parent_id = _id(allow_none=True, load_default=None, metadata={"description": "null: at the top."})
+    position = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10000))
+    path = fields.Function(lambda c: _path(c), dump_only=True)
+
+
+def _path(category):
+    names = []
+    while category is not None:
+        names.append(category.name)
+        category = category.parent
+    return " › ".join(reversed(names))
+
+
+class CategoryChangesSchema(Schema):
+    name = fields.String(validate=[validate.Length(max=120), not_blank])
+    parent_id = _id(allow_none=True, metadata={"description": "Move under this category; null: to the top."})
+    position = fields.Integer(validate=validate.Range(min=0, max=10000))
+
+
+class NamedSchema(Schema):
+    """A brand or a tag."""
+
+    id = fields.Integer(dump_only=True)
+    name = fields.String(required=True, validate=[validate.Length(max=60), not_blank])
+    product_count = fields.Integer(dump_only=True)
+
+
+class BrandSchema(NamedSchema):
+    name = fields.String(required=True, validate=[validate.Length(max=120), not_blank])
