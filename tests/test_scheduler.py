@@ -67,6 +67,17 @@ FAILING = make_plugin("failing", register_jobs=lambda: [
     Job("failing.sync", break_down, "interval", {"minutes": 5}, per_store=True)])
 
 
+HOST_JOB_IDS = {"shopdesk.events_retry", "shopdesk.prune_job_runs", "shopdesk.prune_webhook_attempts"}
+
+
+@pytest.fixture
+def app(make_app):
+    """The host and this module's test plugins only: installed plugins' jobs would blur the lists."""
+    app = make_app(entry_points=[])
+    with app.app_context():
+        yield app
+
+
 def stored_ids():
     return set(_db.session.scalars(sa.select(scheduler._aps_jobs.c.id)))
 
@@ -102,17 +113,16 @@ def test_hook_register_jobs(app, db, bare_store, service):
     db.session.commit()
     leader = service()
     assert leader.tick() == "leader"
-    assert stored_ids() == {"digest.tidy", "shopdesk.events_retry", "shopdesk.prune_job_runs"}  # global jobs: always there
+    assert stored_ids() == {"digest.tidy", *HOST_JOB_IDS}  # global jobs: always there
     enable_plugin(registry, bare_store, "digest")
     enable_plugin(registry, other, "digest")
     db.session.commit()
     leader.tick()  # notices the stores' plugins_version moved
-    assert stored_ids() == {"digest.tidy", "shopdesk.events_retry", "shopdesk.prune_job_runs",
-                            f"digest.mail@{bare_store.slug}", "digest.mail@other"}
+    assert stored_ids() == {"digest.tidy", *HOST_JOB_IDS, f"digest.mail@{bare_store.slug}", "digest.mail@other"}
     disable_plugin(registry, other, "digest")
     db.session.commit()
     leader.tick()
-    assert stored_ids() == {"digest.tidy", "shopdesk.events_retry", "shopdesk.prune_job_runs", f"digest.mail@{bare_store.slug}"}
+    assert stored_ids() == {"digest.tidy", *HOST_JOB_IDS, f"digest.mail@{bare_store.slug}"}
 
 
 @pytest.mark.shopdesk_plugins(DIGEST)
@@ -134,20 +144,20 @@ EARLIER = make_plugin("digest", settings_schema=lambda: DigestSettings, register
 
 def test_a_changed_definition_is_rewritten_and_a_gone_one_removed(make_app):
     """A new release of the plugin moves the mail to 6 o'clock and drops the tidy-up job."""
-    first = make_app(plugins=[DIGEST])
+    first = make_app(entry_points=[], plugins=[DIGEST])
     with first.app_context():
         enable_plugin(first.extensions["shopdesk"], create_store("acme", "Acme"), "digest")
         _db.session.commit()
         old = SchedulerService(first, "old")
         old.tick()
         old.stop()
-    upgraded = make_app(plugins=[EARLIER])
+    upgraded = make_app(entry_points=[], plugins=[EARLIER])
     with upgraded.app_context():
         new = SchedulerService(upgraded, "new")
         try:
             new.tick()
             stored = {job.id: job for job in new.aps.get_jobs()}
-            assert set(stored) == {"digest.mail@acme", "shopdesk.events_retry", "shopdesk.prune_job_runs"}
+            assert set(stored) == {"digest.mail@acme", *HOST_JOB_IDS}
             assert str(stored["digest.mail@acme"].trigger) == "cron[hour='6']"
             assert scheduler.reconcile(new.aps, upgraded) == {"added": [], "changed": [], "removed": []}
         finally:
@@ -167,7 +177,7 @@ def test_per_store_cron_jobs_follow_the_stores_time_zone(app, db, store):
 def test_date_jobs_run_once_and_are_not_added_back(make_app, db):
     past = Job("dated.past", tidy_up, "date", {"run_date": "2020-01-01T00:00:00+00:00"})
     future = Job("dated.future", tidy_up, "date", {"run_date": "2999-01-01T00:00:00+00:00"})
-    app = make_app(plugins=[make_plugin("dated", register_jobs=lambda: [past, future])])
+    app = make_app(entry_points=[], plugins=[make_plugin("dated", register_jobs=lambda: [past, future])])
     with app.app_context():
         planned = scheduler.plan(app)
     assert (planned["dated.past"].addable, planned["dated.future"].addable) == (False, True)
@@ -183,7 +193,7 @@ def test_date_jobs_run_once_and_are_not_added_back(make_app, db):
 ])
 def test_a_bad_job_definition_stops_start_up_naming_plugin_and_job(make_app, job, message):
     with pytest.raises(PluginError, match=f"plugin 'careless': job .* {message}"):
-        make_app(plugins=[make_plugin("careless", register_jobs=lambda: [job])])
+        make_app(entry_points=[], plugins=[make_plugin("careless", register_jobs=lambda: [job])])
 
 
 def test_a_plugin_claiming_a_host_job_id_stops_start_up(make_app):
@@ -191,7 +201,7 @@ def test_a_plugin_claiming_a_host_job_id_stops_start_up(make_app):
     scheduler.HOST_JOBS.append(Job("one.y", tidy_up))
     try:
         with pytest.raises(PluginError, match="plugin 'one': job id 'one.y' is already used by 'shopdesk'"):
-            make_app(plugins=[make_plugin("one", register_jobs=lambda: [Job("one.y", tidy_up)])])
+            make_app(entry_points=[], plugins=[make_plugin("one", register_jobs=lambda: [Job("one.y", tidy_up)])])
     finally:
         scheduler.HOST_JOBS.pop()
 
@@ -323,7 +333,7 @@ TICKER = make_plugin("ticker")  # the same name and version, so the test records
 
 def test_one_of_two_scheduler_processes_runs_jobs_and_the_other_takes_over_when_it_is_killed(
         make_app, database_url, tmp_path):
-    app = make_app(plugins=[TICKER])
+    app = make_app(entry_points=[], plugins=[TICKER])
     (tmp_path / "scheduler_helper.py").write_text(HELPER)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]),
            "SHOPDESK_DATABASE_URL": database_url, "SHOPDESK_SCHEDULER_LEASE_SECONDS": str(LEASE)}
@@ -383,7 +393,8 @@ def test_the_api_lists_the_stores_jobs_with_their_next_run(app, db, client, stor
     listed = client.get("/api/v1/jobs").json
     assert [(j["id"], j["scope"], j["scheduled"]) for j in listed] == [
         ("digest.mail@acme", "store", False), ("digest.tidy", "global", False),
-        ("shopdesk.events_retry", "global", False), ("shopdesk.prune_job_runs", "global", False)]
+        ("shopdesk.events_retry", "global", False), ("shopdesk.prune_job_runs", "global", False),
+        ("shopdesk.prune_webhook_attempts", "global", False)]
     service().tick()
     listed = {j["id"]: j for j in client.get("/api/v1/jobs").json}
     assert listed["digest.mail@acme"]["scheduled"] is True

@@ -17,6 +17,7 @@ from shopdesk.auth.models import create_user
 from shopdesk.auth.roles import add_member
 from shopdesk.db import utcnow
 from shopdesk.events import DELIVERED, FAILED, SKIPPED, Delivery, EventType, dispatch_due, emit
+from shopdesk.scheduler import run_job
 from shopdesk.stores import create_store, enable_plugin, use_store
 from shopdesk.testing import make_plugin
 from shopdesk.webhooks import WebhookAttempt, WebhookSubscription
@@ -441,6 +442,19 @@ def test_the_delivery_log_shows_request_answer_and_latency(app, client, db, stor
     assert re.search(r'<span class="badge bg-danger">500</span>', page) and " ms" in page
     recent = client.get("/s/acme/webhooks").get_data(as_text=True)
     assert f'id="attempt-{ok["id"]}"' in recent and f'id="attempt-{failed["id"]}"' in recent
+
+
+def test_attempts_older_than_the_keep_days_are_pruned_every_night(app, client, db, store, receiver):
+    made = subscribe(client, receiver.url())
+    place(db, store, 1)
+    place(db, store, 2)
+    dispatch_due()
+    old, recent = attempts(db)
+    old.attempted_at = utcnow() - timedelta(days=31)
+    db.session.commit()
+    run_job("shopdesk.prune_webhook_attempts", "shopdesk")
+    assert [a.id for a in attempts(db)] == [recent.id]
+    assert client.get(f"/api/v1/webhooks/{made['id']}").json["active"] is True
 
 
 def test_an_event_can_be_sent_again(app, client, db, store, receiver):

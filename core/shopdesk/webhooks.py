@@ -36,7 +36,7 @@ import secrets
 import socket
 import ssl
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -48,6 +48,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from . import __version__, audit, events
 from . import settings as plugin_settings
 from .db import StoreScoped, Timestamps, UTCDateTime, db, lock_row, utcnow
+from .i18n import N_
+from .scheduler import HOST_JOBS, Job
 from .security import setting
 
 log = logging.getLogger(__name__)
@@ -155,6 +157,10 @@ def max_failures() -> int:
 
 def private_addresses_allowed() -> bool:
     return _config("SHOPDESK_WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False, _flag)
+
+
+def attempts_keep_days() -> int:
+    return max(1, _config("SHOPDESK_WEBHOOK_ATTEMPTS_KEEP_DAYS", 30, int))
 
 
 # --- validation (marshmallow validators: the message lands under the field's name) -------------
@@ -481,3 +487,19 @@ def _log_attempt(sub_id, delivery, event, headers, body, status, answer, latency
 
 
 events.TARGET_KINDS[KIND] = events.TargetKind(targets=_targets, deliver=_deliver)
+
+
+def prune_attempts():
+    """Host job: forget delivery attempts older than SHOPDESK_WEBHOOK_ATTEMPTS_KEEP_DAYS (30).
+
+    Every attempt keeps its request and response bodies, so an active subscription would
+    otherwise grow the table without end. Subscriptions and their state are untouched.
+    """
+    horizon = utcnow() - timedelta(days=attempts_keep_days())
+    db.session.execute(sa.delete(WebhookAttempt).where(WebhookAttempt.attempted_at < horizon)
+                       .execution_options(all_stores=True))
+
+
+HOST_JOBS.append(Job("shopdesk.prune_webhook_attempts", prune_attempts, "cron", {"hour": 3, "minute": 27},
+                     description=N_("Forget webhook delivery attempts older than "
+                                    "SHOPDESK_WEBHOOK_ATTEMPTS_KEEP_DAYS (30) days.")))
