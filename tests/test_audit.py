@@ -20,6 +20,7 @@ from shopdesk.audit import CSV_COLUMNS, AuditEntry
 from shopdesk.auth.models import create_user
 from shopdesk.auth.permissions import requires
 from shopdesk.auth.roles import add_member
+from shopdesk.auth.tokens import ApiToken
 from shopdesk.db import db as _db
 from shopdesk.stores import create_store, enable_plugin, use_store
 from shopdesk.testing import make_plugin
@@ -275,6 +276,20 @@ def test_reading_the_log_needs_audit_read(app, db, store, client, user, token_fo
     assert app.test_client().get("/api/v1/audit", headers={"Authorization": f"Bearer {narrow}"}).status_code == 403
     wide = token_for(user, store, ["audit.read"])
     assert app.test_client().get("/api/v1/audit", headers={"Authorization": f"Bearer {wide}"}).status_code == 200
+
+
+def test_a_change_made_with_an_api_token_names_the_token(app, db, store, user, token_for):
+    plain = token_for(user, store, ["notes.read", "notes.write"])
+    with use_store(store):
+        token = db.session.scalar(sa.select(ApiToken).order_by(ApiToken.id.desc()))
+    api = app.test_client()
+    headers = {"Authorization": f"Bearer {plain}", "Shopdesk-Store": "acme"}
+    note = api.post("/api/v1/notes", json={"title": "Courier moved"}, headers=headers).json
+    assert api.delete(f"/api/v1/notes/{note['id']}", headers=headers).status_code == 204
+    with use_store(store):
+        entry = db.session.scalar(sa.select(AuditEntry).filter_by(action="notes.deleted"))
+    assert entry.actor == f"owner@example.com via token #{token.id} (test token)"
+    assert entry.user_id == user.id
 
 
 # --- CSV -----------------------------------------------------------------------------------------------

@@ -67,6 +67,9 @@ def _who():
         from flask_login import current_user
 
         if current_user and current_user.is_authenticated:
+            token = g.get("api_token")  # which token acted: a leaked one can be traced and revoked
+            if token is not None:
+                return f"{current_user.email} via token #{token.id} ({token.name})"[:255], current_user.id
             return current_user.email, current_user.id
         return "anonymous", None
     try:
