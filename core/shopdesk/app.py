@@ -44,12 +44,7 @@ def _config_from_environment(app):
 
 def _secret_key(instance: Path) -> str:
     """Generated once into instance/secret_key (git-ignored), so sessions survive restarts."""
-    path = instance / "secret_key"
-    if not path.exists():
-        instance.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return plugin_settings.read_or_create(instance / "secret_key", lambda: secrets.token_hex(32).encode()).decode()
 
 
 class DatabaseIntConverter(IntegerConverter):

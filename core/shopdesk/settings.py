@@ -7,6 +7,8 @@ shown masked; only the resolved settings handed to the plugin carry the clear va
 
 import json
 import logging
+import os
+import secrets
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -19,13 +21,30 @@ MASK = "********"
 _ENCRYPTED = "$encrypted"
 
 
-def load_or_create_key(path: Path) -> bytes:
-    """The instance's settings key: generated once, never committed (instance/ is ignored)."""
+def read_or_create(path: Path, make) -> bytes:
+    """The content of an instance secret file, written with ``make()`` if it does not exist.
+
+    Several processes start at once (gunicorn workers on a fresh instance): the file is
+    written under a temporary name and linked into place, which fails if another process
+    got there first, so every process reads the same complete value.
+    """
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(Fernet.generate_key())
-        path.chmod(0o600)
+        draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        draft.write_bytes(make())
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return path.read_bytes().strip()
+
+
+def load_or_create_key(path: Path) -> bytes:
+    """The instance's settings key: generated once, never committed (instance/ is ignored)."""
+    return read_or_create(path, Fernet.generate_key)
 
 
 def _fernet() -> Fernet:
