@@ -2,14 +2,27 @@
 
 from pathlib import Path
 
+import sqlalchemy as sa
+from flask import render_template
+from flask_babel import gettext
+
 import shopdesk
 from shopdesk import hookimpl
-from shopdesk.auth.permissions import Permission
+from shopdesk.auth.permissions import Permission, allowed
 from shopdesk.i18n import N_
+from shopdesk.db import db
+from shopdesk.ui import NavItem, Widget
 
 from . import models  # noqa: F401  (the tables, for migrations and the tenant filter)
+from . import demo
 from .api import api
 from .events import EVENT_TYPES
+from .listing import product_query
+from .taxonomy_views import bp as taxonomy_bp
+from .views import bp as products_bp
+from .selection_api import api as selection_api
+from .selection_views import bp as selection_bp
+from .settings import CatalogSettings
 
 manifest = shopdesk.Manifest(
     name="catalog",
@@ -43,4 +56,44 @@ def register_event_types():
 
 @hookimpl
 def register_api():
-    return [api]
+    return [api, selection_api]
+
+
+@hookimpl
+def register_blueprints():
+    return [products_bp, taxonomy_bp, selection_bp]
+
+
+@hookimpl
+def settings_schema():
+    return CatalogSettings  # selection weights and the background-import threshold: see settings.py
+
+
+@hookimpl
+def nav_items(ctx, user):
+    if not allowed("catalog.read", ctx.store, user):
+        return []
+    return [
+        NavItem(label=gettext("Products"), endpoint="catalog.index", icon="box-seam", order=18),
+        NavItem(label=gettext("Categories"), endpoint="catalog_taxonomy.categories", icon="diagram-3", order=19),
+        NavItem(label=gettext("Brands & tags"), endpoint="catalog_taxonomy.brands_tags", icon="tags", order=20),
+        NavItem(label=gettext("Product selection"), endpoint="catalog_selection.index", icon="clipboard-data",
+                order=21),
+    ]
+
+
+@hookimpl
+def dashboard_widgets(ctx, user):
+    if not allowed("catalog.read", ctx.store, user):
+        return []
+    counts = dict(db.session.execute(
+        sa.select(models.Product.status, sa.func.count()).group_by(models.Product.status)).all())
+    without_images = db.session.scalar(sa.select(sa.func.count()).select_from(
+        product_query({"without_images": True}).subquery()))
+    html = render_template("catalog/_dashboard.html", counts=counts, without_images=without_images)
+    return [Widget(title=gettext("Catalog"), html=html, order=20)]
+
+
+@hookimpl
+def demo_data(ctx):
+    demo.load(ctx.store)
