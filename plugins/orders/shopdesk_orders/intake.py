@@ -1,0 +1,164 @@
+"""Taking an order in: numbering, pricing, totals, and one order per channel + external id.
+
+Lines are priced by the store's ``price_lines`` owner (the pricing plugin) when one is
+enabled, with its explanation trail stored on each line; otherwise by the catalog variant's
+list price, with a one-step trail saying so. A price the channel already charged
+(``unit_price`` on an imported marketplace line) is kept as it is.
+"""
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from shopdesk.commerce import StockLine
+from shopdesk.db import current_store_id, db
+from shopdesk_catalog.models import Variant
+
+from . import totals
+from .common import OrderError, audited, note, settings
+from .events import emit_order
+from .models import Order, OrderCounter, OrderLine
+
+
+def next_number(prefix: str) -> str:
+    """The store's next order number. One atomic UPDATE … RETURNING on the store's counter
+    row: concurrent orders queue on that row and never share a number."""
+    table = OrderCounter.__table__
+    store_id = current_store_id.get()
+    bump = (sa.update(table).where(table.c.store_id == store_id)
+            .values(last=table.c.last + 1).returning(table.c.last))
+    value = db.session.execute(bump).scalar()
+    if value is None:  # the first order of this store
+        try:
+            with db.session.begin_nested():
+                db.session.execute(sa.insert(table).values(store_id=store_id, last=1001))
+            value = 1001
+        except sa.exc.IntegrityError:
+            value = db.session.execute(bump).scalar()
+    return f"{prefix}{value:05d}"
+
+
+def find_by_external_id(channel: str, external_id: str | None):
+    if not external_id:
+        return None
+    return db.session.scalar(sa.select(Order).filter_by(channel=channel, external_id=external_id))
+
+
+def _variants(skus):
+    query = sa.select(Variant).where(Variant.sku.in_(set(skus))).options(selectinload(Variant.product))
+    return {variant.sku: variant for variant in db.session.scalars(query)}
+
+
+def _display_name(variant) -> str:
+    options = " / ".join(str(v) for v in (variant.options or {}).values())
+    name = variant.product.name if variant.product is not None else variant.sku
+    return f"{name} ({options})" if options else name
+
+
+def price(hooks, lines: list[dict], currency: str, customer_group: str | None) -> list[dict]:
+    """Price ``lines`` (dicts with sku, quantity and maybe unit_price); unknown SKUs → 422."""
+    variants = _variants(line["sku"] for line in lines)
+    unknown = {f"lines.{i}.sku": [f"Unknown SKU {line['sku']!r}."]
+               for i, line in enumerate(lines) if line["sku"] not in variants}
+    if unknown:
+        skus = ", ".join(sorted({line["sku"] for line in lines if line["sku"] not in variants}))
+        raise OrderError(422, f"Unknown SKU: {skus}", unknown)
+    priced = []
+    for line in lines:
+        variant = variants[line["sku"]]
+        priced.append({"sku": line["sku"], "quantity": line["quantity"], "variant_id": variant.id,
+                       "name": _display_name(variant), "unit_cost": variant.unit_cost,
+                       "unit_price": line.get("unit_price"), "tax_rate": line.get("tax_rate"), "trail": []})
+    todo = [p for p in priced if p["unit_price"] is None]
+    for p in priced:
+        if p["unit_price"] is not None:
+            p["trail"] = [{"label": "price charged by the channel", "change": p["unit_price"],
+                           "price": p["unit_price"], "source": "channel"}]
+    if todo and hooks.owns("price_lines"):
+        try:
+            answer = hooks.owner("price_lines", lines=[StockLine(p["sku"], p["quantity"]) for p in todo],
+                                 customer_group=customer_group, currency=currency)
+        except ValueError as exc:
+            raise OrderError(422, f"Pricing refused the lines: {exc}", {"lines": [str(exc)]}) from exc
+        if answer is None or len(answer) != len(todo):
+            raise OrderError(502, "The pricing plugin did not price every line.")
+        for p, line in zip(todo, answer):
+            if line.currency != currency:
+                raise OrderError(422, f"{p['sku']} is priced in {line.currency}, the order is in {currency}.",
+                                 {"currency": [f"priced in {line.currency}"]})
+            p["unit_price"] = line.unit_price
+            p["trail"] = [step.as_dict() for step in line.trail]
+            if line.unit_cost is not None:
+                p["unit_cost"] = line.unit_cost
+    else:
+        for p in todo:
+            p["unit_price"] = variants[p["sku"]].price
+            p["trail"] = [{"label": "catalog list price", "change": p["unit_price"],
+                           "price": p["unit_price"], "source": "catalog"}]
+    return priced
+
+
+def create_order(hooks, data: dict, *, place: bool = True):
+    """Create an order from validated input and (unless ``place`` is False) place it.
+
+    Returns ``(order, created)``. When the channel's ``external_id`` is already known the
+    existing order comes back with ``created`` False and nothing is written; a concurrent
+    twin that lost the race on the unique (store, channel, external_id) rolls the session
+    back and returns the winner's order the same way.
+    """
+    from .lifecycle import place as place_order
+
+    channel, external_id = data.get("channel", "manual"), data.get("external_id") or None
+    existing = find_by_external_id(channel, external_id)
+    if existing is not None:
+        return existing, False
+    conf = settings(hooks)
+    store = hooks.store
+    customer = data.get("customer") or {}
+    order_rate = _rate(data.get("tax_rate"), conf["tax_rate"], "tax_rate")
+    lines = price(hooks, data["lines"], store.currency, customer.get("group"))
+    for i, line in enumerate(lines):
+        line["tax_rate"] = order_rate if line["tax_rate"] is None else _rate(line["tax_rate"], None, f"lines.{i}.tax_rate")
+    figures = totals.compute(lines, discounts=data.get("discounts") or [], shipping_fee=data.get("shipping_fee") or 0,
+                             order_rate=order_rate, tax_shipping=conf["tax_shipping"])
+    order = Order(
+        number=next_number(conf["number_prefix"]), channel=channel, external_id=external_id,
+        status="draft", payment_status="unpaid", currency=store.currency,
+        customer_name=customer.get("name", ""), customer_email=customer.get("email", ""),
+        customer_phone=customer.get("phone", ""), customer_group=customer.get("group"),
+        shipping_address=data.get("shipping_address") or {}, billing_address=data.get("billing_address") or {},
+        note=data.get("note", ""), replaces_order_id=data.get("replaces_order_id"),
+        subtotal=figures["subtotal"], discount_total=figures["discount_total"], discounts=figures["discounts"],
+        shipping_fee=figures["shipping_fee"], tax_total=figures["tax_total"], tax_lines=figures["tax_lines"],
+        total=figures["total"],
+    )
+    order.lines = [OrderLine(position=i, sku=p["sku"], name=p["name"][:300], variant_id=p["variant_id"],
+                             quantity=p["quantity"], unit_price=p["unit_price"], unit_cost=p["unit_cost"],
+                             discount=p["discount"], tax_rate=str(p["tax_rate"]), tax=p["tax"], total=p["total"],
+                             price_trail=p["trail"], allocations=[])
+                   for i, p in enumerate(lines)]
+    db.session.add(order)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        winner = find_by_external_id(channel, external_id)
+        if winner is None:
+            raise
+        return winner, False
+    note(order, "created", f"Order {order.number} created from the {channel} channel.",
+         external_id=external_id)
+    audited("created", order, after={"number": order.number, "channel": channel, "external_id": external_id,
+                                     "total": order.total, "currency": order.currency})
+    if place:
+        place_order(hooks, order)
+    else:
+        emit_order("order.created", order)
+    return order, True
+
+
+def _rate(value, default, field):
+    try:
+        return totals.parse_rate(default if value is None else value)
+    except ValueError as exc:
+        raise OrderError(422, f"{field}: {exc}", {field: [str(exc)]}) from None
