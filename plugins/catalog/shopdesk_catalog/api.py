@@ -19,7 +19,7 @@ from . import bulk, images, products, taxonomy
 from .errors import CatalogError, api_refuse
 from .listing import SORT_COLUMNS, product_query
 from .models import Brand, Category, Product, ProductImage, Tag, Variant
-from .schemas import (BrandSchema, BulkResultSchema, BulkSchema, CategoryChangesSchema, CategorySchema,
+from .schemas import (BrandSchema, ProductBulkResultSchema, ProductBulkSchema, CategoryChangesSchema, CategorySchema,
                       ImageChangesSchema, ImageFileQuery, ImageOrderSchema, ImageSchema, NamedSchema,
                       ProductChangesSchema, ProductOutSchema, ProductQuerySchema, ProductSchema,
                       VariantChangesSchema, VariantOutSchema, VariantSchema)
@@ -95,8 +95,8 @@ class ProductById(MethodView):
 @api.route("/products/bulk")
 class Bulk(MethodView):
     @requires("catalog.write")
-    @api.arguments(BulkSchema)
-    @api.response(200, BulkResultSchema)
+    @api.arguments(ProductBulkSchema)
+    @api.response(200, ProductBulkResultSchema)
     def post(self, data):
         """Archive, add or remove a tag, or change the category of the selected products; each
         changed product is audited and gets its event. An unknown id refuses the whole action."""

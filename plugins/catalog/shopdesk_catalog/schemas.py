@@ -85,6 +85,7 @@ class ProductChangesSchema(ProductSchema):
     rows without are new, variants left out are deleted)."""
 
     name = fields.String(validate=[validate.Length(max=200), not_blank])
+    variants = fields.List(fields.Nested(VariantChangesSchema), validate=validate.Length(max=500))
 
 
 def _translations(product):
@@ -153,7 +154,7 @@ class ImageFileQuery(Schema):
     size = fields.String(load_default="full", validate=validate.OneOf(["full", "thumb"]))
 
 
-class BulkSchema(Schema):
+class ProductBulkSchema(Schema):
     action = fields.String(required=True, validate=validate.OneOf(["archive", "add_tag", "remove_tag",
                                                                    "set_category"]))
     ids = fields.List(fields.Integer(validate=an_id), required=True, validate=validate.Length(min=1, max=1000))
@@ -161,7 +162,7 @@ class BulkSchema(Schema):
     category_id = _id(allow_none=True, metadata={"description": "For set_category; null clears it."})
 
 
-class BulkResultSchema(Schema):
+class ProductBulkResultSchema(Schema):
     action = fields.String()
     changed = fields.List(fields.Integer())
     unchanged = fields.List(fields.Integer(), metadata={"description": "Already in the wanted state."})

@@ -19,7 +19,7 @@ from .errors import CatalogError
 from .listing import SORT_COLUMNS, SORTS, product_query
 from .models import PRODUCT_STATUSES, Brand, Product, ProductImage, Tag
 from .rendering import description_html
-from .schemas import BulkSchema, ProductQuerySchema
+from .schemas import ProductBulkSchema, ProductQuerySchema
 
 bp = Blueprint("catalog", __name__, url_prefix="/catalog", template_folder="templates")
 
@@ -111,7 +111,7 @@ def bulk_action():
         category = request.form.get("category_id", "")
         raw["category_id"] = int(category) if category.isdigit() else None
     try:
-        data = BulkSchema().load(raw)
+        data = ProductBulkSchema().load(raw)
         result = products.write(lambda: bulk.run(data["action"], data["ids"], tag=data.get("tag"),
                                                  category_id=data.get("category_id")))
     except ValidationError as exc:
