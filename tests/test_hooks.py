@@ -88,6 +88,17 @@ def test_hook_register_api(app, db, client, store):
     assert client.get("/api/v1/pages/count").status_code == 404
 
 
+def test_two_plugins_schemas_of_the_same_class_name_stay_apart_in_the_spec():
+    """Each plugin's schemas are named after the plugin: no silent renaming, no collision."""
+    from shopdesk.api import schema_name
+
+    first = type("ResultSchema", (Schema,), {"__module__": "shopdesk_catalog.api"})
+    second = type("ResultSchema", (Schema,), {"__module__": "shopdesk_store_notes.api"})
+    host = type("ResultSchema", (Schema,), {"__module__": "shopdesk.audit_web"})
+    assert [schema_name(s) for s in (first, second, host)] == ["CatalogResult", "StoreNotesResult", "Result"]
+    assert schema_name(type("CatalogItemSchema", (Schema,), {"__module__": "shopdesk_catalog.api"})) == "CatalogItem"
+
+
 def add_greet(cli):
     @cli.command("greet")
     def greet():

@@ -6,6 +6,8 @@ store of a request is named by the ``Shopdesk-Store`` header (a store slug).
 """
 
 import swagger_ui_bundle
+from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec.ext.marshmallow.common import resolve_schema_cls
 from flask import Blueprint, render_template, send_from_directory
 from flask_smorest import Api
 
@@ -21,11 +23,26 @@ def init_api(app) -> Api:
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")
     app.config.setdefault("OPENAPI_URL_PREFIX", "/api")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
-    api = Api(app)
+    api = Api(app, spec_kwargs={"marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=schema_name)})
     api.spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie", "name": "session"})
     api.spec.components.security_scheme("token", {"type": "http", "scheme": "bearer"})
     app.register_blueprint(docs_bp)
     return api
+
+
+def schema_name(schema) -> str:
+    """The OpenAPI component name of a schema: a plugin's carry the plugin's name in front
+    (``shopdesk_catalog.api.BulkResultSchema`` → ``CatalogBulkResult``), so two plugins'
+    schemas of the same class name never collide in the one spec."""
+    cls = resolve_schema_cls(schema)
+    cls = cls[0] if isinstance(cls, list) else cls
+    name = cls.__name__.removesuffix("Schema") or cls.__name__
+    package = cls.__module__.split(".")[0]
+    if package.startswith("shopdesk_"):
+        prefix = "".join(part.title() for part in package.removeprefix("shopdesk_").split("_"))
+        if not name.startswith(prefix):
+            name = prefix + name
+    return name
 
 
 ERROR_CODES = {

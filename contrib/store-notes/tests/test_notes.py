@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 
+from shopdesk import conformance
 from shopdesk.audit import AuditEntry
 from shopdesk.auth.models import create_user
 from shopdesk.auth.roles import add_member, create_role
@@ -317,3 +318,20 @@ def test_the_migrations_are_a_notes_branch_on_top_of_the_host(app, cli):
     assert base.dependencies == "host_0001"
     result = cli("plugins", "check", "notes")
     assert result.exit_code == 0, result.output
+
+
+# --- conformance: the host's checks, over this plugin's routes only ------------------------------
+
+
+def test_every_notes_route_declares_a_permission(app):
+    assert conformance.undeclared_routes(app, prefix="/s/<store>/notes") == []
+    assert conformance.undeclared_routes(app, prefix="/api/v1/notes") == []
+
+
+def test_another_stores_notes_are_out_of_reach(app, db, token_for):
+    assert conformance.isolation_failures(app, db, token_for, prefix="/api/v1/notes") == []
+
+
+def test_no_bad_input_to_the_notes_api_gives_a_500(make_app, db, token_for):
+    app = make_app(RATELIMIT_ENABLED=False)
+    assert conformance.bad_input_failures(app, db, token_for, prefix="/api/v1/notes") == []
