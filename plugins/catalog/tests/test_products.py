@@ -403,3 +403,47 @@ def test_status_buttons_activate_and_archive(client, db, store, h):
     client.post(url, data={"status": "archived"})
     assert client.get(f"{API}/{product['id']}").json["status"] == "archived"
     assert [name for name, _ in h.emitted(db, store)][-1] == "product.archived"
+
+
+# --- navigation, dashboard, demo ---------------------------------------------------------------
+
+
+def test_the_navigation_and_dashboard_show_the_catalog_to_readers_only(app, client, db, store, h):
+    from shopdesk.auth.models import create_user
+    from shopdesk.auth.roles import add_member, create_role
+
+    client.post(API, json=h.tee())
+    client.post(API, json={"name": "Draft Mug"})
+    dashboard = client.get("/s/acme/").get_data(as_text=True)
+    for link in ("/s/acme/catalog/products/", "/s/acme/catalog/categories/", "/s/acme/catalog/brands-tags/"):
+        assert f'href="{link}"' in dashboard
+    assert 'status=active">1</a>' in dashboard and 'status=draft">1</a>' in dashboard
+    assert 'without_images=true">2</a>' in dashboard
+
+    create_role(store, "packer", ["store.view"])
+    packer = create_user("packer@example.com", "packer password 1")
+    add_member(store, packer, "packer")
+    db.session.commit()
+    as_packer = app.test_client(user=packer)
+    page = as_packer.get("/s/acme/").get_data(as_text=True)
+    assert "/s/acme/catalog/" not in page and "Without images" not in page
+    assert as_packer.get("/s/acme/catalog/products/").status_code == 403
+
+
+def test_the_demo_store_has_a_small_apparel_and_home_catalog(app, cli, db):
+    from shopdesk.stores import get_store
+    from shopdesk_catalog.models import Category, ProductImage
+
+    result = cli("demo")
+    assert result.exit_code == 0, result.output
+    demo = get_store("demo")
+    with use_store(demo):
+        names = db.session.scalars(sa.select(Product.name)).all()
+        assert len(names) == 12 and "Organic Cotton Tee" in names
+        tees = db.session.scalar(sa.select(Product).filter_by(name="Organic Cotton Tee"))
+        assert len(tees.variants) == 6 and tees.variants[0].options == {"size": "S", "colour": "Navy"}
+        assert tees.variants[0].price == 2400 and tees.variants[0].unit_cost == 850
+        assert {t.locale for t in tees.translations} == {"zh_Hant"}
+        assert tees.category.parent.name == "Apparel"
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Category)) == 8
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ProductImage)) >= 9
