@@ -11,6 +11,7 @@ from shopdesk import hookimpl
 from shopdesk.auth.permissions import Permission, allowed
 from shopdesk.i18n import N_
 from shopdesk.db import db
+from shopdesk.scheduler import Job
 from shopdesk.ui import NavItem, Widget
 
 from . import models  # noqa: F401  (the tables, for migrations and the tenant filter)
@@ -20,6 +21,9 @@ from .events import EVENT_TYPES
 from .listing import product_query
 from .taxonomy_views import bp as taxonomy_bp
 from .views import bp as products_bp
+from .imports_api import api as imports_api
+from .imports_cli import catalog_group
+from .imports_views import bp as imports_bp
 from .selection_api import api as selection_api
 from .selection_views import bp as selection_bp
 from .settings import CatalogSettings
@@ -56,12 +60,24 @@ def register_event_types():
 
 @hookimpl
 def register_api():
-    return [api, selection_api]
+    return [api, selection_api, imports_api]
 
 
 @hookimpl
 def register_blueprints():
-    return [products_bp, taxonomy_bp, selection_bp]
+    return [products_bp, taxonomy_bp, selection_bp, imports_bp]
+
+
+@hookimpl
+def register_commands(cli):
+    cli.add_command(catalog_group)  # shopdesk catalog import / export: see imports_cli.py
+
+
+@hookimpl
+def register_jobs():
+    return [Job("catalog.imports", "shopdesk_catalog.imports_jobs:process_queued_imports", "interval",
+                {"seconds": 30}, per_store=True,
+                description=N_("Import the product files queued on the Import page (large files)."))]
 
 
 @hookimpl
@@ -79,6 +95,8 @@ def nav_items(ctx, user):
         NavItem(label=gettext("Brands & tags"), endpoint="catalog_taxonomy.brands_tags", icon="tags", order=20),
         NavItem(label=gettext("Product selection"), endpoint="catalog_selection.index", icon="clipboard-data",
                 order=21),
+        NavItem(label=gettext("Import and export"), endpoint="catalog_imports.index", icon="file-earmark-spreadsheet",
+                order=22),
     ]
 
 
