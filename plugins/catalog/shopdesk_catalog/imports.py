@@ -98,14 +98,19 @@ def _check(run: ImportRun, currency: str, report: Report, on_row=None):
     return rows, positions
 
 
-def execute(run: ImportRun, store, *, commit_progress=False, progress=None) -> ImportRun:
+def execute(run: ImportRun, store, *, commit_progress=False, progress=None, commit=True) -> ImportRun:
     """Run an import to its end and commit. ``progress(phase, done, total)`` follows it
     (phase "checking" then "writing"); with ``commit_progress`` the run's counters are committed
-    as it goes, for a progress page to read (background runs)."""
+    as it goes, for a progress page to read (background runs). ``commit=False`` leaves the
+    transaction to the caller (demo data: a dry run inside the demo's own transaction)."""
     run_id = run.id
     run.status = "running"
-    db.session.commit()
+    if commit:
+        db.session.commit()
     report = Report()
+
+    def _finish(*args, **kwargs):
+        return _finish_run(*args, commit=commit, **kwargs)
 
     def checked(done):
         if progress:
@@ -148,7 +153,8 @@ def execute(run: ImportRun, store, *, commit_progress=False, progress=None) -> I
                        "added meanwhile). Run the import again.", audit_it=True)
 
 
-def _finish(run_id, report: Report, status, message, summary=None, written=0, audit_it=False) -> ImportRun:
+def _finish_run(run_id, report: Report, status, message, summary=None, written=0, audit_it=False,
+                commit=True) -> ImportRun:
     run = db.session.get(ImportRun, run_id)
     run.status, run.message, run.written_rows = status, message, written
     order = {name: index for index, name in enumerate(COLUMNS)}
@@ -161,7 +167,10 @@ def _finish(run_id, report: Report, status, message, summary=None, written=0, au
         audit.record("catalog.import", object_type="import", object_id=run.id,
                      after={"filename": run.filename, "mode": run.mode, "status": status,
                             "written_rows": written, **run.summary})
-    db.session.commit()
+    if commit:
+        db.session.commit()
+    else:
+        db.session.flush()
     return run
 
 

@@ -15,7 +15,7 @@ from shopdesk.scheduler import Job
 from shopdesk.ui import NavItem, Widget
 
 from . import models  # noqa: F401  (the tables, for migrations and the tenant filter)
-from . import demo
+from . import demo, imports_demo, selection_demo
 from .api import api
 from .events import EVENT_TYPES
 from .listing import product_query
@@ -115,3 +115,5 @@ def dashboard_widgets(ctx, user):
 @hookimpl
 def demo_data(ctx):
     demo.load(ctx.store)
+    selection_demo.load(ctx.store)  # candidates in the demo categories
+    imports_demo.load(ctx.store)  # a dry run with a problem to show
