@@ -124,7 +124,10 @@ def group_orders(rows, currency: str) -> tuple[list[dict], list[dict]]:
         try:
             order["data"] = OrderInSchema().load(order["data"])
         except ValidationError as exc:
+            flagged = {e["line"] for e in errors}
             for field, messages in _flatten(exc.messages):
+                if field == "lines" and flagged & set(order["rows"]):
+                    continue  # its rows are already listed as bad
                 errors.append({"line": order["rows"][0], "field": field, "message": " ".join(messages)})
             continue
         valid.append(order)
