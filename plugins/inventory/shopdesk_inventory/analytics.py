@@ -5,8 +5,9 @@
   (rebuilt backwards from today's levels and the moves), valued at today's unit cost;
   days of inventory = days in the period / turnover.
 * ABC: SKUs by shipped value over the demand window (units shipped × list price: the
-  inventory plugin does not see order prices), descending; A while the cumulative share is
-  within ``abc_a_percent``, B within ``abc_b_percent``, C after (and SKUs never shipped).
+  inventory plugin does not see order prices), descending; a SKU whose cumulative share
+  (itself included) is within ``abc_a_percent`` is A (the top SKU always is), within
+  ``abc_b_percent`` B, the rest C (and SKUs never shipped).
 * slow / dead: stock on hand and no shipment for ``slow_after_days`` / ``dead_after_days``
   (a SKU never shipped counts from its first stock move).
 """
@@ -37,8 +38,8 @@ def _variants(ids) -> dict[int, Variant]:
 def turnover(start, end, *, by="sku", now=None) -> list[dict]:
     """Turnover and days of inventory per SKU (``by="sku"``) or per category, for [start, end)."""
     now = now or utcnow()
-    end = min(end, now)
-    days = max(1, (end.date() - start.date()).days)
+    # Days of the period up to today (a future end adds no days: their stock is not known yet).
+    days = max(1, min((end.date() - start.date()).days, (now.date() - start.date()).days + 1))
     on_hand = _on_hand_by_variant()
     moves = db.session.execute(sa.select(StockMove.variant_id, StockMove.kind, StockMove.quantity,
                                          StockMove.unit_cost, StockMove.created_at)
@@ -104,12 +105,12 @@ def abc_classes(settings: dict, now=None) -> list[dict]:
                     key=lambda p: (-p[0], p[1].sku))
     total = sum(value for value, _ in values)
     rows, running = [], 0
-    for value, variant in values:
-        share_before = running / total * 100 if total else 100
+    for rank, (value, variant) in enumerate(values):
         running += value
-        if value and share_before < settings["abc_a_percent"]:
+        share = running / total * 100 if total else 100
+        if value and (rank == 0 or share <= settings["abc_a_percent"] + 1e-9):
             klass = "A"
-        elif value and share_before < settings["abc_b_percent"]:
+        elif value and share <= settings["abc_b_percent"] + 1e-9:
             klass = "B"
         else:
             klass = "C"

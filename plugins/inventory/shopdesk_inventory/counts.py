@@ -16,7 +16,7 @@ from openpyxl import Workbook, load_workbook
 from shopdesk import audit
 from shopdesk.db import db, utcnow
 from shopdesk.events import emit
-from shopdesk_catalog.models import Product, Variant
+from shopdesk_catalog.models import Category, Product, Variant
 
 from .analytics import abc_classes
 from .models import CountLine, CountSession, StockLevel
@@ -35,6 +35,8 @@ def start_count(settings: dict, warehouse_code: str, *, scope="warehouse", categ
     if scope == "category":
         if category_id is None:
             raise InvalidStockRequest("category_id", "Name the category to count.")
+        if db.session.get(Category, category_id) is None:
+            raise InvalidStockRequest("category_id", f"No category {category_id} in this store.")
         query = query.join(Product, Product.id == Variant.product_id).where(Product.category_id == category_id)
     elif scope == "abc":
         if abc_class not in ("A", "B", "C"):
