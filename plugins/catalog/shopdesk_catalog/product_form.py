@@ -15,6 +15,7 @@ from .models import LOCALES
 from .schemas import ProductChangesSchema, ProductSchema
 
 BLANK_ROWS = 3
+MAX_ROWS = 500  # as many variants as the API takes
 TRANSLATED = [locale for locale in LOCALES if locale != "en"]
 VARIANT_INTS = ("weight_g", "length_mm", "width_mm", "height_mm")
 
@@ -64,7 +65,8 @@ def state_from(form) -> dict:
                                       "description": form.get(f"tr-{locale}-description", "")}
                              for locale in TRANSLATED}
     state["rows"] = []
-    for index in range(int(form.get("rows", "0") or 0) if form.get("rows", "0").isdigit() else 0):
+    rows = form.get("rows", "0")
+    for index in range(min(int(rows), MAX_ROWS) if rows.isdigit() else 0):
         prefix = f"v-{index}-"
         if form.get(prefix + "delete"):
             continue
