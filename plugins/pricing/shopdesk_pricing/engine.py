@@ -14,8 +14,8 @@ The pipeline, per line, in this order:
    (stage, priority) steps, so the result never depends on plugin order.
 4. **Rounding** (``Stage.ROUNDING``): the store's rounding rule, always last.
 
-Every query is batched per quote (variants, tags, list items, volume breaks, rules), never
-one per line.
+Three queries per quote whatever its length (variants with their tags; list items with
+their lists' volume breaks; cost-plus rules), never one per line.
 """
 
 import math
@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from flask import current_app, g, has_request_context
 
 from shopdesk.commerce import Adjustment, PricedLine, Quote, QuoteLine, Stage, TrailStep, apply_adjustments
-from shopdesk.db import db, utcnow
+from shopdesk.db import UTCDateTime, db, utcnow
 from shopdesk.registry import PluginError
 from shopdesk_catalog.models import Category, Product, ProductTag, Tag, Variant
 
@@ -81,29 +81,32 @@ def hooks_for(store):
 # --- loading, batched ------------------------------------------------------------------------
 
 
+# Statements are built once and reused with bound values: building SQLAlchemy expressions
+# per quote cost more than running them.
+_VARIANTS = (
+    sa.select(Variant.id, Variant.sku, Variant.product_id, Product.category_id, Product.brand_id,
+              Variant.unit_cost, Variant.price, Tag.id.label("tag_id"), Tag.name.label("tag"))
+    .join(Product, Product.id == Variant.product_id)
+    .outerjoin(ProductTag, ProductTag.product_id == Variant.product_id)
+    .outerjoin(Tag, Tag.id == ProductTag.tag_id)
+    .where(Variant.sku.in_(sa.bindparam("skus", expanding=True)))
+    .order_by(Variant.id, Tag.name))
+
+
 def load_variants(skus) -> dict[str, VariantFacts]:
-    """The variants behind ``skus`` with what pricing needs: two queries for any number."""
+    """The variants behind ``skus`` with their tags: one query for any number of lines."""
     skus = sorted(set(skus))
     if not skus:
         return {}
-    rows = db.session.execute(
-        sa.select(Variant.id, Variant.sku, Variant.product_id, Product.category_id, Product.brand_id,
-                  Variant.unit_cost, Variant.price)
-        .join(Product, Product.id == Variant.product_id)
-        .where(Variant.sku.in_(skus))).all()
-    facts = {r.sku: VariantFacts(r.id, r.sku, r.product_id, r.category_id, r.brand_id,
-                                 r.unit_cost or 0, r.price or 0) for r in rows}
-    product_ids = {f.product_id for f in facts.values()}
-    if product_ids:
-        tags: dict[int, list[tuple[int, str]]] = {}
-        for product_id, tag_id, name in db.session.execute(
-                sa.select(ProductTag.product_id, Tag.id, Tag.name).join(Tag, Tag.id == ProductTag.tag_id)
-                .where(ProductTag.product_id.in_(product_ids)).order_by(Tag.name)):
-            tags.setdefault(product_id, []).append((tag_id, name))
-        for f in facts.values():
-            pairs = tags.get(f.product_id, [])
-            f.tag_ids = tuple(t for t, _ in pairs)
-            f.tags = tuple(n for _, n in pairs)
+    facts: dict[str, VariantFacts] = {}
+    for r in db.session.execute(_VARIANTS, {"skus": skus}):
+        f = facts.get(r.sku)
+        if f is None:
+            f = facts[r.sku] = VariantFacts(r.id, r.sku, r.product_id, r.category_id, r.brand_id,
+                                            r.unit_cost or 0, r.price or 0)
+        if r.tag_id is not None:
+            f.tag_ids += (r.tag_id,)
+            f.tags += (r.tag,)
     return facts
 
 
@@ -114,29 +117,38 @@ def list_is_current(at):
                    sa.or_(PriceList.valid_to.is_(None), PriceList.valid_to > at))
 
 
+_CANDIDATES = (
+    sa.select(PriceListItem.variant_id, PriceListItem.min_quantity, PriceListItem.price,
+              PriceList.id, PriceList.name, PriceList.customer_group, PriceList.priority,
+              PriceList.valid_from, PriceList.valid_to, VolumeBreak.min_quantity.label("break_quantity"),
+              VolumeBreak.discount_percent)
+    .join(PriceList, PriceList.id == PriceListItem.price_list_id)
+    .outerjoin(VolumeBreak, VolumeBreak.price_list_id == PriceList.id)
+    .where(PriceListItem.variant_id.in_(sa.bindparam("variant_ids", expanding=True)),
+           PriceList.currency == sa.bindparam("currency"),
+           list_is_current(sa.bindparam("at", type_=UTCDateTime())),
+           sa.or_(PriceList.customer_group.is_(None), PriceList.customer_group == sa.bindparam("group"))))
+
+
 def candidate_items(variant_ids, currency, customer_group, at):
-    """Every item of every list that could apply: one query.
-    Returns {variant_id: [(ListFacts, min_quantity, price), ...]}."""
+    """Every item of every list that could apply, and those lists' volume breaks: one query.
+    Returns ({variant_id: [(ListFacts, min_quantity, price), ...]},
+    {list_id: [(min_quantity, discount_percent), ...] ascending})."""
     if not variant_ids:
-        return {}
-    groups = [PriceList.customer_group.is_(None)]
-    if customer_group:
-        groups.append(PriceList.customer_group == customer_group)
-    rows = db.session.execute(
-        sa.select(PriceListItem.variant_id, PriceListItem.min_quantity, PriceListItem.price,
-                  PriceList.id, PriceList.name, PriceList.customer_group, PriceList.priority,
-                  PriceList.valid_from, PriceList.valid_to)
-        .join(PriceList, PriceList.id == PriceListItem.price_list_id)
-        .where(PriceListItem.variant_id.in_(variant_ids), PriceList.currency == currency,
-               list_is_current(at), sa.or_(*groups))).all()
-    found: dict[int, list] = {}
+        return {}, {}
+    rows = db.session.execute(_CANDIDATES, {"variant_ids": sorted(variant_ids), "currency": currency, "at": at,
+                                            "group": customer_group or ""})
+    found: dict[int, set] = {}
     lists: dict[int, ListFacts] = {}
+    breaks: dict[int, set] = {}
     for r in rows:
         facts = lists.get(r.id)
         if facts is None:
             facts = lists[r.id] = ListFacts(r.id, r.name, r.customer_group, r.priority, r.valid_from, r.valid_to)
-        found.setdefault(r.variant_id, []).append((facts, r.min_quantity, r.price))
-    return found
+        found.setdefault(r.variant_id, set()).add((facts, r.min_quantity, r.price))
+        if r.break_quantity is not None:
+            breaks.setdefault(r.id, set()).add((r.break_quantity, Decimal(r.discount_percent)))
+    return found, {list_id: sorted(pairs) for list_id, pairs in breaks.items()}
 
 
 def list_rank(price_list: ListFacts, customer_group: str | None):
@@ -165,19 +177,12 @@ def best_list(candidates, quantity, customer_group):
     return reachable[min(reachable, key=lambda f: list_rank(f, customer_group))]
 
 
-def volume_breaks(list_ids):
-    """{list_id: [(min_quantity, discount_percent), ...]} in one query."""
-    if not list_ids:
-        return {}
-    found: dict[int, list] = {}
-    for list_id, min_quantity, percent in db.session.execute(
-            sa.select(VolumeBreak.price_list_id, VolumeBreak.min_quantity, VolumeBreak.discount_percent)
-            .where(VolumeBreak.price_list_id.in_(list_ids)).order_by(VolumeBreak.min_quantity)):
-        found.setdefault(list_id, []).append((min_quantity, Decimal(percent)))
-    return found
-
-
 # --- cost-plus ---------------------------------------------------------------------------------
+
+
+_RULES = (sa.select(CostPlusRule.id, CostPlusRule.scope, CostPlusRule.category_id, CostPlusRule.brand_id,
+                    CostPlusRule.tag_id, CostPlusRule.markup_percent, CostPlusRule.mode)
+          .where(CostPlusRule.active.is_(True)).order_by(CostPlusRule.id))
 
 
 class CostPlus:
@@ -189,8 +194,7 @@ class CostPlus:
     """
 
     def __init__(self):
-        self.rules = db.session.scalars(
-            sa.select(CostPlusRule).filter_by(active=True).order_by(CostPlusRule.id)).all()
+        self.rules = db.session.execute(_RULES).all()
         self.parents = {}
         if any(r.scope == "category" for r in self.rules):
             self.parents = dict(db.session.execute(sa.select(Category.id, Category.parent_id)).all())
@@ -313,7 +317,7 @@ def price(store, settings, lines, customer_group=None, currency=None, at=None, h
     if unknown:
         raise UnknownSku(dict.fromkeys(unknown))
     work = [_Line(i, line.sku, line.quantity, variants[line.sku]) for i, line in enumerate(lines)]
-    found = candidate_items({w.variant.id for w in work}, currency, customer_group, at)
+    found, breaks = candidate_items({w.variant.id for w in work}, currency, customer_group, at)
     costplus = CostPlus() if currency == store.currency else None
     chosen_lists = {}
     unpriced = []
@@ -327,7 +331,6 @@ def price(store, settings, lines, customer_group=None, currency=None, at=None, h
             chosen_lists[w.index] = chosen[0].id
     if unpriced:
         raise UnknownSku(dict.fromkeys(unpriced), f"no price in {currency}")
-    breaks = volume_breaks(set(chosen_lists.values()))
     for w in work:
         w.own = _volume_adjustment(w, breaks.get(chosen_lists.get(w.index), ()))
 

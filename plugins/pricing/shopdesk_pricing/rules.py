@@ -5,7 +5,9 @@ Everything here works on integer minor units; percentages are Decimals. No datab
 
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
-from babel.numbers import format_decimal, get_currency_precision
+from functools import lru_cache
+
+from babel.numbers import get_currency_precision
 
 # The store setting ``rounding``: what the last step of every price does.
 ROUNDING_RULES = {
@@ -19,9 +21,15 @@ ROUNDING_LABELS = {"0.99": "rounding .99", "0.95": "rounding .95", "whole": "rou
                    "0.05": "rounding to 0.05"}
 
 
+@lru_cache(maxsize=None)
+def precision(currency: str) -> int:
+    """Decimals of the currency's minor unit (2 for USD, 0 for JPY), from babel, cached."""
+    return get_currency_precision(currency)
+
+
 def minor_per_unit(currency: str) -> int:
     """100 for USD and TWD, 1 for JPY: how many minor units make one whole unit."""
-    return 10 ** get_currency_precision(currency)
+    return 10 ** precision(currency)
 
 
 def rounded(price: int, rule: str, currency: str) -> int:
@@ -65,9 +73,8 @@ def percent_text(value: Decimal) -> str:
 
 def amount_text(minor: int, currency: str) -> str:
     """1290 USD → "12.90", 1290 JPY → "1,290": an amount for trail labels, without symbol."""
-    precision = get_currency_precision(currency)
-    value = Decimal(minor).scaleb(-precision)
-    return format_decimal(value, format="#,##0" + ("." + "0" * precision if precision else ""), locale="en_US")
+    places = precision(currency)
+    return f"{Decimal(minor).scaleb(-places):,.{places}f}"
 
 
 def to_minor(text: str, currency: str) -> int:
