@@ -444,7 +444,7 @@ class CountSheet(MethodView):
         session = _count_or_404(count_id)
         upload = files["file"]
         with refused_as_4xx():
-            if not hasattr(upload, "read"):
+            if upload is None or not hasattr(upload, "read"):
                 raise stock.InvalidStockRequest("file", "Upload the sheet as a file.")
             counts.record_counts(session, counts.parse_sheet(upload.filename or "", upload.read()))
             db.session.commit()

@@ -76,6 +76,8 @@ def record_counts(session: CountSession, counts: dict[str, int | None]):
     """Fill in counted quantities by SKU (None clears one); only while the session is open."""
     if session.status != "open":
         raise StateError(f"Count {session.id} is {session.status}: counts can only change while it is open.")
+    if not counts:
+        raise InvalidStockRequest("counts", "Give at least one count.")
     by_sku = {row["sku"]: row["line_id"] for row in sheet(session)}
     unknown = sorted(set(counts) - set(by_sku))
     if unknown:

@@ -44,7 +44,8 @@ def load(ctx):
     stock.reserve(ctx.settings, "order:DEMO-1001", [StockLine(variants[0].sku, 1)])
     session = counts.start_count(ctx.settings, "EAST")
     rows = counts.sheet(session)[:4]  # counting has started: a few shelves done, one short by one
-    counts.record_counts(session, {row["sku"]: max(0, row["expected"] - (i == 1)) for i, row in enumerate(rows)})
+    if rows:
+        counts.record_counts(session, {row["sku"]: max(0, row["expected"] - (i == 1)) for i, row in enumerate(rows)})
     db.session.flush()
 
 

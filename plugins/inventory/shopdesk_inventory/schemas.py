@@ -224,7 +224,8 @@ class CountEntrySchema(Schema):
 
 
 class CountEntriesSchema(Schema):
-    counts = fields.List(fields.Nested(CountEntrySchema), required=True, validate=validate.Length(min=1, max=5000))
+    # Not required here: an unknown count answers 404 before an empty list answers 422.
+    counts = fields.List(fields.Nested(CountEntrySchema), load_default=list, validate=validate.Length(max=5000))
 
 
 class CountFilterSchema(Schema):
@@ -232,7 +233,8 @@ class CountFilterSchema(Schema):
 
 
 class SheetUploadSchema(Schema):
-    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+    file = fields.Raw(load_default=None, metadata={"type": "string", "format": "binary",
+                                                    "description": "The filled-in sheet (CSV or XLSX)."})
 
 
 class ReplenishmentFilterSchema(Schema):
