@@ -1,5 +1,7 @@
 """The REST API, mounted by the host at /api/v1/pricing."""
 
+from functools import wraps
+
 import sqlalchemy as sa
 from flask import g
 from flask.views import MethodView
@@ -18,6 +20,18 @@ from .schemas import (
     PriceListFilterSchema, PriceListSchema, PriceQuoteRequestSchema, PriceQuoteSchema, ScheduledChangeFilterSchema,
     ScheduledChangeSchema, SetPriceResultSchema, VolumeBreakSchema,
 )
+
+def list_exists(view):
+    """404 for another store's (or no) list before the body is read: an id that is not ours
+    answers the same whatever the body says."""
+
+    @wraps(view)
+    def checked(*args, **kwargs):
+        service.price_list_or_404(kwargs["list_id"])
+        return view(*args, **kwargs)
+
+    return checked
+
 
 api = Blueprint("pricing_api", __name__, url_prefix="/pricing",
                 description="Price lists, rules, margin guard, competitor prices and explained quotes.")
@@ -83,6 +97,7 @@ class PriceListById(MethodView):
         return service.price_list_or_404(list_id)
 
     @requires("pricing.write")
+    @list_exists
     @api.arguments(PriceListChangesSchema)
     @api.response(200, PriceListSchema)
     def patch(self, data, list_id):
@@ -114,6 +129,7 @@ class Items(MethodView):
         return sorted((service.item_dict(i) for i in items), key=lambda d: (d["sku"], d["min_quantity"]))
 
     @requires("pricing.write")
+    @list_exists
     @api.arguments(PriceItemSchema)
     @api.response(200, SetPriceResultSchema)
     def put(self, data, list_id):
@@ -158,6 +174,7 @@ class VolumeBreaks(MethodView):
         return service.price_list_or_404(list_id).volume_breaks
 
     @requires("pricing.write")
+    @list_exists
     @api.arguments(VolumeBreakSchema)
     @api.response(201, VolumeBreakSchema)
     def post(self, data, list_id):

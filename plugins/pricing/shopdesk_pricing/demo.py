@@ -65,9 +65,10 @@ def load_demo(ctx):
                 price=variant.price + _percent_of(variant.price, offset),
                 source_url=f"https://{competitor.lower()}.example.com/p/{variant.sku.lower()}"))
 
-    last = variants[-1]
-    if last.unit_cost:
-        clearance = max(1, last.unit_cost)
+    costed = [v for v in variants if v.unit_cost]
+    if costed:
+        last = costed[-1]
+        clearance = last.unit_cost  # sold at cost to clear stock: under the 20 % minimum
         db.session.add(PriceApproval(
             kind="list_price", price_list_id=retail.id, variant_id=last.id, min_quantity=1,
             old_price=_at_least_margin(last.price, last.unit_cost), new_price=clearance, unit_cost=last.unit_cost,
