@@ -203,8 +203,9 @@ def apply_due_changes(ctx=None, now: datetime | None = None) -> int:
         finished = change.ends_at is not None and change.ends_at <= now
         item = find_item(change.price_list_id, change.variant_id, change.min_quantity)
         previous = item.price if item is not None else None
-        if not _claim(change.id, "scheduled", "done" if finished else ("active" if change.ends_at else "done"),
-                      previous_price=previous, applied_at=now, finished_at=now if finished else None):
+        status = "active" if change.ends_at is not None and not finished else "done"
+        if not _claim(change.id, "scheduled", status, previous_price=previous, applied_at=now,
+                      finished_at=now if status == "done" else None):
             continue
         db.session.refresh(change)
         variant = db.session.get(Variant, change.variant_id)

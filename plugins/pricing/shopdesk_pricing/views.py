@@ -239,7 +239,10 @@ def cancel(change_id):
         flash(gettext("Scheduled change cancelled."), "success")
     except changes.NotPending as exc:
         flash(str(exc), "danger")
-    return redirect(request.form.get("next") or url_for("pricing.index"))
+    back = request.form.get("next", "")
+    if not back.startswith(f"/s/{g.store.slug}/pricing/"):  # only back to a pricing page of this store
+        back = url_for("pricing.index")
+    return redirect(back)
 
 
 # --- approvals -----------------------------------------------------------------------------------

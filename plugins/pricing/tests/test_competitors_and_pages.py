@@ -148,3 +148,24 @@ def test_demo_data_gives_lists_breaks_a_scheduled_change_competitors_and_setting
                                                       "customer_group": "wholesale"}).json["lines"][0]
     assert line["trail"][0]["label"].endswith("from list Wholesale (≥10)")
     assert line["trail"][-1]["label"] == "rounding .99" or line["unit_price"] % 100 == 99
+
+
+def test_an_approver_decides_on_the_approvals_page_but_not_on_their_own_price(client, approver, shop, configure):
+    configure(min_margin_percent=20, margin_guard="approval")
+    list_id = client.post("/api/v1/pricing/price-lists", json={"name": "Retail"}).json["id"]
+    approval = client.put(f"/api/v1/pricing/price-lists/{list_id}/items",
+                          json={"sku": "TEE-M", "price": 550}).json["approval"]
+    assert "TEE-M" in approver.get("/s/acme/pricing/approvals").get_data(as_text=True)
+    own = client.post(f"/s/acme/pricing/approvals/{approval['id']}/approve", follow_redirects=True)
+    assert "someone else must approve" in own.get_data(as_text=True)
+    assert approver.post(f"/s/acme/pricing/approvals/{approval['id']}/approve").status_code == 302
+    assert client.get(f"/api/v1/pricing/approvals/{approval['id']}").json["status"] == "approved"
+
+
+def test_a_scheduled_change_is_cancelled_from_the_page_and_sent_back_only_to_pricing_pages(client, shop):
+    list_id = client.post("/api/v1/pricing/price-lists", json={"name": "Retail"}).json["id"]
+    change = client.post("/api/v1/pricing/scheduled-changes", json={
+        "price_list_id": list_id, "sku": "TEE-M", "new_price": 990, "starts_at": "2031-01-01T00:00:00Z"}).json
+    answer = client.post(f"/s/acme/pricing/changes/{change['id']}/cancel", data={"next": "https://evil.example"})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/s/acme/pricing/")
+    assert client.get(f"/api/v1/pricing/scheduled-changes/{change['id']}").json["status"] == "cancelled"
