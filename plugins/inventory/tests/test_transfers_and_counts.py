@@ -194,3 +194,37 @@ def test_members_without_inventory_read_get_no_page_and_no_nav_item(app, db, cli
     assert as_packer.get("/s/acme/inventory/").status_code == 403
     assert b'href="/s/acme/inventory/"' not in as_packer.get("/s/acme/").data
     assert b'href="/s/acme/inventory/"' in client.get("/s/acme/").data
+
+
+def test_the_count_pages_take_a_count_from_start_to_approval(app, db, client, stocked, store, level):
+    started = client.post("/s/acme/inventory/counts", data={"warehouse": "EAST", "scope": "warehouse"})
+    assert started.status_code == 302
+    count_path = started.headers["Location"]
+    sheet = client.get(f"/api/v1/inventory/counts/{count_path.rstrip('/').rsplit('/', 1)[1]}").json["sheet"]
+    lines = {row["sku"]: row["line_id"] for row in sheet}
+    assert client.post(count_path, data={f"count-{lines['MUG']}": "18",
+                                         f"count-{lines['TEE-M']}": "5"}).status_code == 302
+    assert client.post(f"{count_path}/submit").status_code == 302
+    assert client.post(f"{count_path}/approve").status_code == 403  # the counter (and no role) cannot
+    supervisor = _approver(app, db, store)
+    assert supervisor.post(f"{count_path}/approve").status_code == 302
+    assert level("MUG", "EAST") == (18, 0, 18)
+    assert "Books vs shelves" in client.get("/s/acme/inventory/counts").get_data(as_text=True)
+
+
+def test_warehouses_are_renamed_reprioritised_and_given_bins_with_an_audit_entry(db, client, stocked):
+    main = next(w for w in client.get("/api/v1/inventory/warehouses").json if w["code"] == "MAIN")
+    changed = client.patch(f"/api/v1/inventory/warehouses/{main['id']}",
+                           json={"priority": 30, "bins": ["A-01", "A-02"], "name": "Main hall"})
+    assert changed.json == {**main, "priority": 30, "bins": ["A-01", "A-02"], "name": "Main hall"}
+    assert [w["code"] for w in client.get("/api/v1/inventory/warehouses").json] == ["EAST", "MAIN"]
+    duplicate = client.post("/api/v1/inventory/warehouses", json={"code": "MAIN", "name": "Again"})
+    assert duplicate.status_code == 422 and "code" in duplicate.json["errors"]
+
+
+def test_a_lead_time_override_can_be_removed(client, stocked):
+    lead = client.put("/api/v1/inventory/lead-times", json={"sku": "CAP", "days": 21}).json
+    assert client.get("/api/v1/inventory/lead-times").json == [lead]
+    assert client.delete(f"/api/v1/inventory/lead-times/{lead['id']}").status_code == 204
+    assert client.get("/api/v1/inventory/lead-times").json == []
+    assert client.put("/api/v1/inventory/lead-times", json={"sku": "NOPE", "days": 3}).status_code == 422
