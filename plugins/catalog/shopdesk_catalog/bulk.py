@@ -13,7 +13,7 @@ from shopdesk.db import db
 from . import taxonomy
 from .errors import CatalogError
 from .models import Product, ProductTag, Tag
-from .products import _finish_update, product_snapshot
+from .products import record_update, product_snapshot
 
 ACTIONS = ("archive", "add_tag", "remove_tag", "set_category")
 
@@ -65,6 +65,6 @@ def run(action: str, ids: list[int], *, tag: str | None = None, category_id: int
         if product_snapshot(product) == before:
             unchanged.append(product.id)
             continue
-        _finish_update(product, before, action=f"catalog.product.bulk_{action}")
+        record_update(product, before, action=f"catalog.product.bulk_{action}")
         changed.append(product.id)
     return {"action": action, "changed": changed, "unchanged": unchanged}

@@ -251,7 +251,7 @@ def update_product(product: Product, changes: dict) -> Product:
     if "tags" in changes:
         _apply_tags(product, changes["tags"] or [])
     _audit_variant_changes(product, variants_before)
-    return _finish_update(product, before)
+    return record_update(product, before)
 
 
 def _audit_variant_changes(product, variants_before):
@@ -266,13 +266,14 @@ def _audit_variant_changes(product, variants_before):
                              before=old, after=new)
 
 
-def _finish_update(product: Product, before: dict, action="catalog.product.updated", force=False) -> Product:
+def record_update(product: Product, before: dict, action="catalog.product.updated") -> Product:
+    """Audit what changed since ``before`` (a :func:`product_snapshot`) and emit the event:
+    ``product.archived`` when it became archived, else ``product.updated``; nothing if
+    nothing changed."""
     old, new = _changed(before, product_snapshot(product))
-    if new or force:
+    if new:
         audit.record(action, object_type="product", object_id=product.id, before=old, after=new)
-    archived = new.get("status") == "archived"
-    if new or force:
-        emit_product("product.archived" if archived else "product.updated", product)
+        emit_product("product.archived" if new.get("status") == "archived" else "product.updated", product)
     return product
 
 

@@ -101,7 +101,7 @@ def _first_images(product_ids) -> dict:
 @requires("catalog.write")
 def bulk_action():
     back = request.form.get("next") or url_for("catalog.index")
-    if not back.startswith("/"):
+    if not back.startswith("/") or back.startswith("//") or "\\" in back:  # only pages of this site
         back = url_for("catalog.index")
     ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
     raw = {"action": request.form.get("action", ""), "ids": ids}
