@@ -113,9 +113,15 @@ def test_a_refused_price_on_the_page_says_why(client, shop, configure):
     assert "below the minimum 6.00" in page
 
 
-def test_every_pricing_page_opens(client, shop):
-    for path in ("", "check", "approvals", "rules", "competitors", "positioning", "bulk"):
-        assert client.get(f"/s/acme/pricing/{path}").status_code == 200, path
+def test_every_pricing_page_opens_in_english_and_chinese(client, db, user, shop):
+    for locale, word in (("en", "Price lists"), ("zh_Hant", "價目表"), ("zh_Hans", "价目表")):
+        user.locale = locale
+        db.session.commit()
+        for path in ("", "check", "approvals", "rules", "competitors", "positioning", "bulk"):
+            page = client.get(f"/s/acme/pricing/{path}")
+            assert page.status_code == 200 and word in page.get_data(as_text=True), (locale, path)
+    user.locale = "en"
+    db.session.commit()
     preview = client.post("/s/acme/pricing/bulk", data={"brand_id": str(shop.brand), "percent": "10",
                                                         "action": "preview"}).get_data(as_text=True)
     assert "TEE-M" in preview and "$14.19" in preview
