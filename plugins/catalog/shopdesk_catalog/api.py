@@ -22,7 +22,8 @@ from .models import Brand, Category, Product, ProductImage, Tag, Variant
 from .schemas import (BrandSchema, ProductBulkResultSchema, ProductBulkSchema, CategoryChangesSchema, CategorySchema,
                       ImageChangesSchema, ImageFileQuery, ImageOrderSchema, ImageSchema, NamedSchema,
                       ProductChangesSchema, ProductOutSchema, ProductQuerySchema, ProductSchema,
-                      VariantChangesSchema, VariantOutSchema, VariantSchema)
+                      VariantChangesSchema, VariantListSchema, VariantOutSchema, VariantQuerySchema,
+                      VariantSchema)
 
 api = Blueprint("catalog_api", __name__, url_prefix="/catalog",
                 description="The catalog: products with variants, categories, brands, tags and images.")
@@ -105,6 +106,26 @@ class Bulk(MethodView):
 
 
 # --- variants --------------------------------------------------------------------------------
+
+
+@api.route("/variants")
+class AllVariants(MethodView):
+    @requires("catalog.read")
+    @api.arguments(VariantQuerySchema, location="query")
+    @api.response(200, VariantListSchema(many=True))
+    @api.paginate()
+    def get(self, query, pagination_parameters):
+        """Find variants across products: by exact ``sku`` or ``barcode``, or SKUs containing ``q``."""
+        select = sa.select(Variant)
+        if query.get("sku"):
+            select = select.where(Variant.sku == query["sku"])
+        if query.get("barcode"):
+            select = select.where(Variant.barcode == query["barcode"])
+        if query.get("q"):
+            select = select.where(sa.func.lower(Variant.sku).like(f"%{query['q'].lower()}%"))
+        return page_of(select, pagination_parameters, query["sort"],
+                       {"sku": Variant.sku, "id": Variant.id, "price": Variant.price})
+
 
 
 @api.route("/products/<int:product_id>/variants")

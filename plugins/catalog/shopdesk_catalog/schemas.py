@@ -57,6 +57,18 @@ class VariantOutSchema(VariantChangesSchema):
     updated_at = fields.DateTime()
 
 
+class VariantListSchema(VariantOutSchema):
+    product_name = fields.Function(lambda v: v.product.name)
+    product_status = fields.Function(lambda v: v.product.status)
+
+
+class VariantQuerySchema(Schema):
+    sku = fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "Exactly this SKU."})
+    barcode = fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "Exactly this barcode."})
+    q = fields.String(validate=validate.Length(max=64), metadata={"description": "SKUs containing this text."})
+    sort = sort_argument(["sku", "id", "price"], "sku")
+
+
 class ProductSchema(Schema):
     """A product as written: its variants nested."""
 

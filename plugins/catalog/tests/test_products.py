@@ -447,3 +447,12 @@ def test_the_demo_store_has_a_small_apparel_and_home_catalog(app, cli, db):
         assert tees.category.parent.name == "Apparel"
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Category)) == 8
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ProductImage)) >= 9
+
+
+def test_variants_are_found_by_sku_or_barcode_across_products(client, h):
+    client.post(API, json=h.tee())
+    client.post(API, json={"name": "Mug", "variants": [{"sku": "MUG-OAT", "barcode": "4711"}]})
+    found = client.get("/api/v1/catalog/variants?sku=TEE-M").json
+    assert [(v["sku"], v["product_name"], v["product_status"]) for v in found] == [("TEE-M", "Organic Tee", "active")]
+    assert [v["sku"] for v in client.get("/api/v1/catalog/variants?barcode=4711").json] == ["MUG-OAT"]
+    assert [v["sku"] for v in client.get("/api/v1/catalog/variants?q=tee&sort=-sku").json] == ["TEE-S", "TEE-M"]
