@@ -89,10 +89,11 @@ def _check(run: ImportRun, currency: str, report: Report, on_row=None):
     if positions is None:
         return None, None
     rows = []
+    texts = run.file_format == "csv"
     for line, cells in enumerate(source, start=2):
         if all(cell is None or cell == "" for cell in cells):
             continue
-        rows.append(parse_row(cells, line, positions, currency, report))
+        rows.append(parse_row(cells, line, positions, currency, report, texts))
         if on_row and line % PROGRESS_EVERY == 0:
             on_row(line - 1)
     return rows, positions
@@ -127,6 +128,8 @@ def execute(run: ImportRun, store, *, commit_progress=False, progress=None, comm
         plan = plan_import(rows, existing, run.create_categories, report)
         run = db.session.get(ImportRun, run_id)
         run.total_rows = run.processed_rows = len(rows)
+        if commit_progress:
+            db.session.commit()  # the progress page shows every row checked while the writing runs
         summary = plan.summary
         if progress:
             progress("checking", len(rows), len(rows))
@@ -158,7 +161,8 @@ def _finish_run(run_id, report: Report, status, message, summary=None, written=0
     run = db.session.get(ImportRun, run_id)
     run.status, run.message, run.written_rows = status, message, written
     order = {name: index for index, name in enumerate(COLUMNS)}
-    run.errors = sorted(report.errors, key=lambda e: (e["line"], order.get(e["field"], len(order))))
+    # by line, then in column order; line 1 (the header) in the order found
+    run.errors = sorted(report.errors, key=lambda e: (e["line"], order.get(e["field"], 0) if e["line"] > 1 else 0))
     run.summary = {**(summary or {}), "problems": report.count}
     if report.count > len(report.errors):
         run.message += f" Only the first {len(report.errors)} of {report.count} problems are listed."

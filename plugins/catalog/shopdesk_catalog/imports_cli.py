@@ -47,7 +47,7 @@ def import_command(store, file, dry_run, mode, no_create_categories):
             bar = bars.get(phase)
             if bar is None:
                 label = "Checking rows" if phase == "checking" else "Writing variants"
-                bar = bars[phase] = click.progressbar(length=max(total, 1), label=label, file=click.get_text_stream("stderr"))
+                bar = bars[phase] = click.progressbar(length=max(total, 1), label=label)
                 bar.__enter__()
             bar.update(done - bar.pos)
             if done >= total:

@@ -65,15 +65,17 @@ def header_positions(header: list, report) -> dict[str, int] | None:
     return positions if ok else None
 
 
-def parse_row(cells: list, line: int, positions: dict[str, int], currency: str, report) -> Row:
-    """Check every cell of one row; each problem is reported as (line, column, message)."""
+def parse_row(cells: list, line: int, positions: dict[str, int], currency: str, report, texts=False) -> Row:
+    """Check every cell of one row; each problem is reported as (line, column, message).
+    ``texts``: the cells are all strings (CSV), so no conversion is needed."""
     width = len(cells)
+    if texts:  # CSV: every cell is a string already
+        given = {name: cells[index].strip() for name, index in positions.items() if index < width}
+    else:
+        given = {name: values.text(cells[index]) for name, index in positions.items() if index < width}
+    cell = given.get
 
-    def cell(name):
-        index = positions.get(name)
-        return values.text(cells[index]) if index is not None and index < width else ""
-
-    row = Row(line=line, product_name=cell("product_name"), sku=cell("sku"))
+    row = Row(line=line, product_name=cell("product_name", ""), sku=cell("sku", ""))
 
     def bad(column, message):
         report(line, column, message)
@@ -90,7 +92,7 @@ def parse_row(cells: list, line: int, positions: dict[str, int], currency: str, 
 
     def parsed(column, parse, *args):
         raw = cell(column)
-        if not raw:
+        if not raw:  # None (no such column, or a short row) or empty
             return None
         try:
             return parse(raw, *args)
@@ -103,14 +105,14 @@ def parse_row(cells: list, line: int, positions: dict[str, int], currency: str, 
     row.weight_g = parsed("weight_g", values.parse_count, "grams")
     row.dimensions = parsed("dimensions_mm", values.parse_dimensions)
     row.options = parsed("options", values.parse_options)
-    barcode = cell("barcode")
+    barcode = cell("barcode", "")
     if barcode:
         if len(barcode) > 64:
             bad("barcode", "Longer than 64 characters.")
         row.barcode = barcode
 
     product = row.product
-    status = cell("status").lower()
+    status = cell("status", "").lower()
     if status:
         if status not in PRODUCT_STATUSES:
             bad("status", f"'{status}' is not one of: {', '.join(PRODUCT_STATUSES)}.")
@@ -119,7 +121,7 @@ def parse_row(cells: list, line: int, positions: dict[str, int], currency: str, 
     category = parsed("category", values.parse_category_path)
     if category is not None:
         product["category"] = category
-    brand = cell("brand")
+    brand = cell("brand", "")
     if brand:
         if len(brand) > 120:
             bad("brand", "Longer than 120 characters.")
@@ -128,14 +130,14 @@ def parse_row(cells: list, line: int, positions: dict[str, int], currency: str, 
     tags = parsed("tags", values.parse_names)
     if tags is not None:
         product["tags"] = tags
-    description = cell("description")
+    description = cell("description", "")
     if description:
         if len(description) > MAX_TEXT:
             bad("description", f"Longer than {MAX_TEXT} characters.")
         else:
             product["description"] = description
     for locale in TRANSLATED:
-        name, text = cell(f"name_{locale}"), cell(f"description_{locale}")
+        name, text = cell(f"name_{locale}", ""), cell(f"description_{locale}", "")
         if text and not name:
             bad(f"name_{locale}", "A translated description needs the translated name.")
         elif len(name) > 200:

@@ -3,10 +3,11 @@ dimensions, tags, category paths. Each reader raises :class:`BadValue` with a me
 person can act on; the importer files it under the row's line and the column's name.
 
 These run once per cell for 100,000-row files, so they are plain string work, no regexes
-where a split does.
+where a split does, and the readers are cached: a file repeats its sizes, categories and
+prices thousands of times.
 """
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 
 from babel.numbers import get_currency_precision
@@ -33,6 +34,7 @@ def text(value) -> str:
     return str(value).strip()
 
 
+@lru_cache(maxsize=8192)
 def parse_money(raw: str, currency: str) -> int:
     """'12.90' in USD is 1290 minor units. Refuses negatives, words and extra decimals."""
     places = precision(currency)
@@ -70,6 +72,7 @@ def parse_count(raw: str, unit: str = "") -> int:
     return int(value)
 
 
+@lru_cache(maxsize=8192)
 def parse_dimensions(raw: str) -> tuple[int, int, int]:
     """'300x200x10' (length x width x height, millimetres)."""
     parts = raw.lower().replace("×", "x").replace(" ", "").split("x")
@@ -87,8 +90,11 @@ def format_dimensions(length, width, height) -> str:
     return f"{length or 0}x{width or 0}x{height or 0}"
 
 
+@lru_cache(maxsize=8192)
 def parse_options(raw: str) -> dict[str, str]:
-    """'size=M;colour=navy' is {"size": "M", "colour": "navy"} (order kept: it orders the axes)."""
+    """'size=M;colour=navy' is {"size": "M", "colour": "navy"} (order kept: it orders the axes).
+
+    Cached, so the dict is shared: callers must not change it."""
     options = {}
     for part in raw.split(LIST_SEPARATOR):
         if not part.strip():
@@ -110,8 +116,9 @@ def format_options(options: dict, axes: list) -> str:
     return LIST_SEPARATOR.join(f"{key}={options[key]}" for key in ordered)
 
 
-def parse_names(raw: str, limit: int = 60) -> list[str]:
-    """'summer;cotton' is ["summer", "cotton"]: tags, each once, in order."""
+@lru_cache(maxsize=8192)
+def parse_names(raw: str, limit: int = 60) -> tuple[str, ...]:
+    """'summer;cotton' is ("summer", "cotton"): tags, each once, in order."""
     names = []
     for part in raw.split(LIST_SEPARATOR):
         name = part.strip()
@@ -121,9 +128,10 @@ def parse_names(raw: str, limit: int = 60) -> list[str]:
             raise BadValue(f"'{name[:20]}…' is longer than {limit} characters.")
         if name not in names:
             names.append(name)
-    return names
+    return tuple(names)
 
 
+@lru_cache(maxsize=8192)
 def parse_category_path(raw: str) -> tuple[str, ...]:
     """'Apparel > T-shirts' is ("Apparel", "T-shirts"); the path from the top of the tree."""
     path = tuple(part.strip() for part in raw.replace("›", CATEGORY_SEPARATOR).split(CATEGORY_SEPARATOR))
@@ -136,10 +144,3 @@ def parse_category_path(raw: str) -> tuple[str, ...]:
 
 def format_category_path(path: tuple[str, ...]) -> str:
     return f" {CATEGORY_SEPARATOR} ".join(path)
-
-
-def parse_decimal(raw: str) -> Decimal:
-    try:
-        return Decimal(raw)
-    except InvalidOperation as exc:
-        raise BadValue(f"'{raw}' is not a number.") from exc

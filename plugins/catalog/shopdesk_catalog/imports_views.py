@@ -14,6 +14,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField, SubmitField
+from wtforms.fields.choices import SelectChoice
 
 from shopdesk.auth.permissions import allowed, requires
 from shopdesk.db import db
@@ -30,8 +31,8 @@ PROBLEMS_PER_PAGE = 200
 
 
 def mode_choices():
-    return [("all_or_nothing", lazy_gettext("All or nothing: one bad row and nothing is written")),
-            ("valid_rows", lazy_gettext("Valid rows: write the good rows, report the bad ones"))]
+    return [SelectChoice("all_or_nothing", lazy_gettext("All or nothing: one bad row and nothing is written")),
+            SelectChoice("valid_rows", lazy_gettext("Valid rows: write the good rows, report the bad ones"))]
 
 
 class UploadForm(FlaskForm):

@@ -10,8 +10,8 @@ products written from the API or the pages do.
 import sqlalchemy as sa
 
 from shopdesk.db import db, utcnow
-from shopdesk.events import emit
 
+from .imports_events import emit_many
 from .imports_plan import Plan, Store
 from .models import Brand, Category, Product, ProductTag, ProductTranslation, Tag, Variant
 
@@ -88,7 +88,7 @@ def _product_values(group, store: Store, existing=None) -> dict:
 def _products(conn, plan, store, store_id, now) -> dict[int, int]:
     """Insert the new products and update the changed ones; maps group index -> product id."""
     new_groups = [(index, g) for index, g in enumerate(plan.groups) if g.product_id is None]
-    rows = [{"store_id": store_id, "created_at": now, "updated_at": now, "evidence": None,
+    rows = [{"store_id": store_id, "created_at": now, "updated_at": now,
              **_product_values(g, store)} for _, g in new_groups]
     new_ids = dict(zip((index for index, _ in new_groups), _insert_returning_ids(conn, products_t, rows)))
     by_columns: dict[tuple, list[dict]] = {}
@@ -100,7 +100,7 @@ def _products(conn, plan, store, store_id, now) -> dict[int, int]:
     for columns, batch in by_columns.items():  # one executemany per set of changed columns
         statement = (sa.update(products_t)
                      .where(products_t.c.id == sa.bindparam("_id"), products_t.c.store_id == store_id)
-                     .values({column: sa.bindparam(column) for column in columns}, updated_at=now))
+                     .values({**{column: sa.bindparam(column) for column in columns}, "updated_at": now}))
         for chunk in _batches(batch):
             conn.execute(statement, chunk)
     return new_ids
@@ -140,7 +140,7 @@ def _variants(conn, plan, store, store_id, now, new_ids, progress):
         columns = [key for key in updates[0] if key != "_id"]
         statement = (sa.update(variants_t)
                      .where(variants_t.c.id == sa.bindparam("_id"), variants_t.c.store_id == store_id)
-                     .values({column: sa.bindparam(column) for column in columns}, updated_at=now))
+                     .values({**{column: sa.bindparam(column) for column in columns}, "updated_at": now}))
         for batch in _batches(updates):
             conn.execute(statement, batch)
             done += len(batch)
@@ -192,6 +192,7 @@ def _tags(conn, plan, store, store_id, new_ids):
 
 
 def _events(plan, store, new_ids):
+    events = []
     for index, group in enumerate(plan.groups):
         product_id = _product_id(plan, index, new_ids)
         if group.product_id is None:
@@ -203,5 +204,6 @@ def _events(plan, store, new_ids):
             name = "product.archived" if status == "archived" and existing.status != "archived" else "product.updated"
             known = store.skus_of.get(product_id, [])
             skus = known + [row.sku for row in group.rows if row.sku not in store.variants]
-        emit(name, {"id": product_id, "name": group.name, "status": status, "skus": skus},
-             key=f"product:{product_id}")
+        events.append((name, {"id": product_id, "name": group.name, "status": status, "skus": skus},
+                       f"product:{product_id}"))
+    emit_many(events)

@@ -9,6 +9,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from .imports_values import BadValue, parse_money
@@ -56,7 +57,8 @@ class CandidateForm(FlaskForm):
     submit = SubmitField(lazy_gettext("Save candidate"))
 
     def setup(self, currency: str, categories: dict[int, str]):
-        self.category_id.choices = [(0, "—")] + sorted(categories.items(), key=lambda item: item[1].casefold())
+        ordered = sorted(categories.items(), key=lambda item: item[1].casefold())
+        self.category_id.choices = [SelectChoice(0, "—")] + [SelectChoice(cid, path) for cid, path in ordered]
         for field in (self.supplier_cost, self.competitor_price, self.target_price):
             field.currency = currency
         return self
