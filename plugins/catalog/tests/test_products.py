@@ -345,7 +345,7 @@ def test_a_product_is_created_and_edited_through_the_form(client, db, store):
         pid, vid = product.id, product.variants[0].id
     assert created.headers["Location"] == f"/s/acme/catalog/products/{pid}"
     page = client.get(f"/s/acme/catalog/products/{pid}").get_data(as_text=True)
-    assert "TOWEL-OAT" in page and "$19.00" in page
+    assert "TOWEL-OAT" in page and "$19.00" in page and "67.4 %" in page  # margin on the list price
 
     edit = client.get(f"/s/acme/catalog/products/{pid}/edit").get_data(as_text=True)
     assert 'value="TOWEL-OAT"' in edit and 'value="19.00"' in edit
