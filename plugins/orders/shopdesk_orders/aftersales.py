@@ -72,7 +72,7 @@ def request_return(hooks, order, *, items: list[dict], reason: str, comment: str
         if shipment.status in ("shipped", "delivered"):
             for item in shipment.lines:
                 shipped[item.order_line_id] = shipped.get(item.order_line_id, 0) + item.quantity
-    errors = {}
+    errors = {} if items else {"lines": ["Choose at least one unit to return."]}
     for i, item in enumerate(items):
         line = by_id.get(item["order_line_id"])
         if line is None:

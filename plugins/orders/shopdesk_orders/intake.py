@@ -20,21 +20,39 @@ from .models import Order, OrderCounter, OrderLine
 
 
 def next_number(prefix: str) -> str:
-    """The store's next order number. One atomic UPDATE … RETURNING on the store's counter
-    row: concurrent orders queue on that row and never share a number."""
-    table = OrderCounter.__table__
+    """The store's next order number, from its counter row bumped by one atomic UPDATE …
+    RETURNING, so concurrent orders never share a number.
+
+    On PostgreSQL the bump runs in a short transaction of its own, so the counter row is not
+    held while the order is priced and its stock reserved (orders of one store would queue
+    behind it). An order refused after that leaves a gap in the numbers, as a database
+    sequence would. SQLite has a single writer anyway, so there it joins the order's own
+    transaction (which also keeps a caller's uncommitted writes from blocking it).
+    """
     store_id = current_store_id.get()
+    engine = db.session.get_bind()
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            value = _bump(conn, store_id)
+            conn.commit()
+    else:
+        value = _bump(db.session, store_id)
+    return f"{prefix}{value:05d}"
+
+
+def _bump(executor, store_id) -> int:
+    table = OrderCounter.__table__
     bump = (sa.update(table).where(table.c.store_id == store_id)
             .values(last=table.c.last + 1).returning(table.c.last))
-    value = db.session.execute(bump).scalar()
+    value = executor.execute(bump).scalar()
     if value is None:  # the first order of this store
         try:
-            with db.session.begin_nested():
-                db.session.execute(sa.insert(table).values(store_id=store_id, last=1001))
+            with executor.begin_nested():
+                executor.execute(sa.insert(table).values(store_id=store_id, last=1001))
             value = 1001
         except sa.exc.IntegrityError:
-            value = db.session.execute(bump).scalar()
-    return f"{prefix}{value:05d}"
+            value = executor.execute(bump).scalar()
+    return value
 
 
 def find_by_external_id(channel: str, external_id: str | None):

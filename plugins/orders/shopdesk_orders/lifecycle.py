@@ -92,15 +92,18 @@ def place(hooks, order):
     for plugin, score in _collected(hooks, "score_risk", order=view):
         db.session.add(OrderRisk(order_id=order.id, plugin=plugin, code=score.code, score=score.score,
                                  reason=score.reason))
-    allocations = []
+    transition(order, "placed", f"Order placed: {money(order.total, order)}.")
+    # Stock last: the inventory plugin's rows stay locked from here to the commit, so
+    # everything else is written first and other orders of the same SKUs wait the least.
     if hooks.owns("reserve_stock"):
         try:
             allocations = hooks.owner("reserve_stock", reference=reference(order), lines=_stock_lines(order)) or []
         except OutOfStock as exc:
             raise out_of_stock(exc) from exc
-    _remember_allocations(order, allocations)
-    transition(order, "placed", f"Order placed: {money(order.total, order)}.",
-               reserved=[{"sku": a.sku, "quantity": a.quantity, "warehouse": a.warehouse} for a in allocations])
+        _remember_allocations(order, allocations)
+        note(order, "reserved", "Stock reserved: " + ", ".join(
+            f"{a.quantity} × {a.sku} at {a.warehouse}" for a in allocations) + ".",
+             reserved=[{"sku": a.sku, "quantity": a.quantity, "warehouse": a.warehouse} for a in allocations])
     if order.total == 0:
         order.payment_status = "paid"
         transition(order, "paid", "Nothing to pay: the order is paid.")

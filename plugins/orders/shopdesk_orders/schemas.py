@@ -260,7 +260,7 @@ class ReturnItemSchema(Schema):
 class ReturnInSchema(Schema):
     reason = fields.String(required=True, validate=validate.OneOf(list(REASONS)))
     comment = fields.String(load_default="", validate=validate.Length(max=5000))
-    lines = fields.List(fields.Nested(ReturnItemSchema), required=True, validate=validate.Length(min=1, max=500))
+    lines = fields.List(fields.Nested(ReturnItemSchema), required=True, validate=validate.Length(max=500))
 
 
 class DecisionSchema(Schema):
@@ -274,7 +274,7 @@ class DispositionSchema(Schema):
 
 
 class ReceiveInSchema(Schema):
-    lines = fields.List(fields.Nested(DispositionSchema), required=True, validate=validate.Length(min=1, max=500))
+    lines = fields.List(fields.Nested(DispositionSchema), required=True, validate=validate.Length(max=500))
 
 
 class ReturnRefundInSchema(Schema):
