@@ -248,6 +248,20 @@ def test_a_candidate_is_recorded_and_promoted_from_the_pages(client, db, store):
                         data={"sku": "BOARD-2", "name": "Bamboo cutting board", "price": "21.90"},
                         follow_redirects=True)
     assert "was already promoted" in again.get_data(as_text=True)
+    assert "Promoted to a draft product" in again.get_data(as_text=True)
+
+
+def test_a_candidate_is_rejected_and_reopened_from_its_page(client):
+    candidate = add(client, **STRONG)
+    page = client.post(f"/s/acme/catalog/selection/{candidate['id']}/reject", data={"reason": "Too bulky to ship"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Rejected." in page and "Too bulky to ship" in page
+    assert "Linen tote bag" not in client.get("/s/acme/catalog/selection/").get_data(as_text=True)
+    assert "Linen tote bag" in client.get("/s/acme/catalog/selection/?status=rejected").get_data(as_text=True)
+    page = client.post(f"/s/acme/catalog/selection/{candidate['id']}/reopen", follow_redirects=True)
+    assert "Promote to a product" in page.get_data(as_text=True)
+    edit = client.get(f"/s/acme/catalog/selection/{candidate['id']}/edit").get_data(as_text=True)
+    assert 'value="10.00"' in edit  # the target price, in major units
 
 
 @pytest.mark.parametrize("page", ["/s/acme/catalog/selection/", "/s/acme/catalog/selection/new"])
