@@ -65,3 +65,10 @@ def paid_order(api, new_order):
         assert answer.status_code == 201, answer.get_json()
         return api.get(f"/api/v1/orders/{order['id']}").get_json()
     return make
+
+
+@pytest.fixture
+def acme(db, store):
+    """The 'acme' store (every installed plugin enabled) with the same small catalog."""
+    add_catalog(db, store)
+    return store

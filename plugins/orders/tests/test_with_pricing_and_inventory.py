@@ -1,0 +1,87 @@
+"""Orders with the real pricing and inventory plugins enabled (store 'acme'), driven through
+their APIs and the commerce hooks only: orders never imports them."""
+
+import pytest
+
+pytest.importorskip("shopdesk_inventory")
+pytest.importorskip("shopdesk_pricing")
+
+
+def levels(client, sku):
+    return {row["warehouse"]: (row["on_hand"], row["reserved"])
+            for row in client.get(f"/api/v1/inventory/levels?sku={sku}").get_json()}
+
+
+@pytest.fixture
+def stocked(client, acme):
+    for code, priority in (("MAIN", 10), ("EAST", 20)):
+        answer = client.post("/api/v1/inventory/warehouses", json={"code": code, "name": code, "priority": priority})
+        assert answer.status_code == 201, answer.get_json()
+    for code, lines in (("MAIN", [("TEE-S", 3), ("MUG", 5)]), ("EAST", [("TEE-S", 2), ("CAP", 4)])):
+        answer = client.post("/api/v1/inventory/receipts", json={
+            "warehouse": code, "reference": "PO-1", "lines": [{"sku": s, "quantity": q} for s, q in lines]})
+        assert answer.status_code == 201, answer.get_json()
+    price_list = client.post("/api/v1/pricing/price-lists", json={"name": "Members", "customer_group": "members"})
+    assert price_list.status_code == 201, price_list.get_json()
+    item = client.put(f"/api/v1/pricing/price-lists/{price_list.get_json()['id']}/items",
+                      json={"sku": "TEE-S", "price": 1300})
+    assert item.status_code == 200 and item.get_json()["status"] == "applied", item.get_json()
+    return client
+
+
+def place(client, lines, status=201, **fields):
+    answer = client.post("/api/v1/orders", json={
+        "channel": "web", "customer": {"name": "Ada", "email": "ada@example.com", "group": "members"},
+        "lines": [{"sku": s, "quantity": q} for s, q in lines], **fields})
+    assert answer.status_code == status, answer.get_json()
+    return answer.get_json()
+
+
+def test_pricing_prices_the_lines_and_its_trail_is_kept(stocked):
+    order = place(stocked, [("TEE-S", 1), ("MUG", 1)])
+    tee, mug = order["lines"]
+    assert tee["unit_price"] == 1300 and mug["unit_price"] == 1000
+    assert tee["price_trail"] != [{"label": "catalog list price", "change": 1500, "price": 1500, "source": "catalog"}]
+    assert tee["price_trail"][-1]["price"] == 1300
+    page = stocked.get(f"/s/acme/orders/{order['id']}").get_data(as_text=True)
+    assert "Why this price" in page
+
+
+def test_placing_reserves_across_warehouses_and_cancelling_releases(stocked):
+    order = place(stocked, [("TEE-S", 3), ("CAP", 1)])
+    assert levels(stocked, "TEE-S") == {"MAIN": (3, 3), "EAST": (2, 0)}
+    assert levels(stocked, "CAP") == {"EAST": (4, 1)}
+    assert [line["allocations"] for line in order["lines"]] == [[{"warehouse": "MAIN", "quantity": 3}],
+                                                                [{"warehouse": "EAST", "quantity": 1}]]
+    stocked.post(f"/api/v1/orders/{order['id']}/cancel", json={"reason": "changed mind"})
+    assert levels(stocked, "TEE-S") == {"MAIN": (3, 0), "EAST": (2, 0)}
+    assert levels(stocked, "CAP") == {"EAST": (4, 0)}
+
+
+def test_out_of_stock_refuses_the_order_naming_the_sku_and_reserves_nothing(stocked):
+    refused = place(stocked, [("MUG", 1), ("TEE-S", 6)], status=409)
+    assert "TEE-S" in refused["message"] and refused["errors"]["skus"] == ["TEE-S"]
+    assert levels(stocked, "MUG") == {"MAIN": (5, 0)}
+    assert stocked.get("/api/v1/orders").get_json() == []
+
+
+def test_a_split_shipment_consumes_from_each_warehouse_and_a_return_restocks(stocked):
+    order = place(stocked, [("TEE-S", 3), ("CAP", 1)])
+    base = f"/api/v1/orders/{order['id']}"
+    stocked.post(f"{base}/payments", json={"provider": "cash", "amount": order["total"]})
+    shipment = stocked.post(f"{base}/shipments", json={}).get_json()
+    assert [(l["sku"], l["warehouse"], l["quantity"]) for l in shipment["lines"]] == [("TEE-S", "MAIN", 3),
+                                                                                      ("CAP", "EAST", 1)]
+    shipped = stocked.post(f"{base}/shipments/{shipment['id']}/ship", json={"carrier": "DHL", "tracking_number": "1"})
+    assert shipped.status_code == 200, shipped.get_json()
+    assert levels(stocked, "TEE-S") == {"MAIN": (0, 0), "EAST": (2, 0)}
+    assert levels(stocked, "CAP") == {"EAST": (3, 0)}
+    rma = stocked.post(f"{base}/returns", json={"reason": "damaged", "lines": [
+        {"order_line_id": order["lines"][0]["id"], "quantity": 1}]}).get_json()
+    stocked.post(f"/api/v1/orders/returns/{rma['id']}/approve", json={})
+    received = stocked.post(f"/api/v1/orders/returns/{rma['id']}/receive", json={"lines": [
+        {"return_line_id": rma["lines"][0]["id"], "disposition": "restock", "warehouse": "MAIN"}]})
+    assert received.status_code == 200, received.get_json()
+    assert levels(stocked, "TEE-S") == {"MAIN": (1, 0), "EAST": (2, 0)}
+    refund = stocked.post(f"/api/v1/orders/returns/{rma['id']}/refund", json={})
+    assert refund.status_code == 201 and refund.get_json()["amount"] == 1300
