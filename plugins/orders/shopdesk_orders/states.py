@@ -24,6 +24,8 @@ paid, an order that was paid and not cancelled moves to ``refunded`` (terminal);
 order stays ``cancelled`` with ``payment_status`` ``refunded``.
 """
 
+from shopdesk.i18n import N_
+
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     "draft": ("placed", "cancelled"),
     "placed": ("paid", "cancelled"),
@@ -81,3 +83,16 @@ def check_action(current: str, action: str, where: tuple[str, ...]):
     """For actions that are not one transition (pay, fulfil, ship, return, refund)."""
     if current not in where:
         raise IllegalTransition(current, action, TRANSITIONS.get(current, ()))
+
+
+# What people read for each status (orders, payments, shipments, returns, complaints).
+LABELS = {
+    "draft": N_("draft"), "placed": N_("placed"), "paid": N_("paid"),
+    "partially_fulfilled": N_("partially fulfilled"), "fulfilled": N_("fulfilled"),
+    "shipped": N_("shipped"), "delivered": N_("delivered"), "completed": N_("completed"),
+    "cancelled": N_("cancelled"), "refunded": N_("refunded"), "unpaid": N_("unpaid"),
+    "partially_paid": N_("partially paid"), "partially_refunded": N_("partially refunded"),
+    "packed": N_("packed"), "requested": N_("requested"), "approved": N_("approved"),
+    "rejected": N_("rejected"), "received": N_("received"), "exchanged": N_("exchanged"),
+    "open": N_("open"), "pending": N_("pending"), "closed": N_("closed"),
+}

@@ -431,3 +431,9 @@ def money_helper():
 
     return {"m": lambda amount, currency: format_money(Money(int(amount or 0), currency)),
             "dec": lambda amount, currency: Money(int(amount or 0), currency).to_decimal()}
+
+
+@bp.app_template_global("orders_status_label")
+def status_label(status: str) -> str:
+    """A status as the reader's language says it (``placed`` → 已下單)."""
+    return gettext(states.LABELS.get(status, status))
