@@ -138,7 +138,6 @@ class Plan:
 
 def plan_import(rows: list[Row], store: Store, create_categories: bool, report) -> Plan:
     """Check the rows against each other and the store; every problem goes to ``report``."""
-    bad_lines: set[int] = set()
 
     def refuse(row, column, message):
         report(row.line, column, message)
@@ -179,10 +178,8 @@ def plan_import(rows: list[Row], store: Store, create_categories: bool, report) 
         group.rows.append(row)
     for group in groups.values():
         _check_combinations(group, store, refuse)
-        _settle_fields(group, refuse)
-        if group.product_id is None and not group.rows:
-            continue
         _check_prices(group, store, refuse)
+        _settle_fields(group, refuse)  # last: only rows still good give the product's values
     kept = [g for g in groups.values() if any(not r.bad for r in g.rows)]
     for group in kept:
         group.rows = [r for r in group.rows if not r.bad]
@@ -210,9 +207,6 @@ def _options_fit(row: Row, existing, group: Group, refuse) -> bool:
 
 def _check_combinations(group: Group, store: Store, refuse):
     """No two variants of one product share an option combination (the file's and the store's)."""
-    if not group.axes:
-        if len(group.rows) + (len(store.skus_of.get(group.product_id, [])) if group.product_id else 0) <= 1:
-            return
     in_file = {row.sku for row in group.rows}
     taken: dict[tuple, str] = {}
     for sku in store.skus_of.get(group.product_id, []) if group.product_id else []:

@@ -154,6 +154,17 @@ def test_a_sku_of_another_product_and_bad_options_are_refused_naming_the_product
     assert run["status"] == "failed" and len(skus(db, store)) == 3
 
 
+def test_product_columns_must_agree_between_the_rows_of_a_product(client, db, store):
+    rows = [GOOD[0], ["Organic Tee", "draft", "", "", "", "TEE-M-NAV", "", "size=M;colour=navy", "24", "", "", "", "", ""],
+            ["Organic Tee", "", "", "", "", "TEE-L-NAV", "", "size=L;colour=navy", "", "", "", "", "", ""]]
+    run = upload(client, csv_file(rows), dry_run=False, mode="valid_rows").json
+    assert problems(client, run["id"]) == [
+        (3, "status", "Differs from line 2 for product 'Organic Tee'."),
+        (4, "price", "A new variant needs a price."),
+    ]
+    assert skus(db, store) == ["TEE-S-NAV"]
+
+
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
 def test_an_export_imports_back_unchanged(app, client, db, store, user, file_format):
     upload(client, csv_file(GOOD), dry_run=False)
