@@ -48,7 +48,10 @@ class PriceListItem(StoreScoped, Timestamps, db.Model):
     """One variant's price in a list from ``min_quantity`` units on (tiers: 1, 10, 50...)."""
 
     __tablename__ = "pricing_list_items"
-    __table_args__ = (sa.UniqueConstraint("price_list_id", "variant_id", "min_quantity"),)
+    # (store_id, variant_id): the engine's lookup; with the tenant filter's store_id an index on
+    # variant_id alone loses to the store_id index on SQLite, which then reads every item.
+    __table_args__ = (sa.UniqueConstraint("price_list_id", "variant_id", "min_quantity"),
+                      sa.Index("ix_pricing_list_items_store_variant", "store_id", "variant_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     price_list_id: Mapped[int] = mapped_column(
@@ -65,7 +68,8 @@ class VolumeBreak(StoreScoped, db.Model):
     """A percentage off every price of a list from ``min_quantity`` units on."""
 
     __tablename__ = "pricing_volume_breaks"
-    __table_args__ = (sa.UniqueConstraint("price_list_id", "min_quantity"),)
+    __table_args__ = (sa.UniqueConstraint("price_list_id", "min_quantity"),
+                      sa.Index("ix_pricing_volume_breaks_store_list", "store_id", "price_list_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     price_list_id: Mapped[int] = mapped_column(
@@ -156,6 +160,7 @@ class CompetitorPrice(StoreScoped, Timestamps, db.Model):
     """What a competitor asked for one of our SKUs when we looked."""
 
     __tablename__ = "pricing_competitor_prices"
+    __table_args__ = (sa.Index("ix_pricing_competitor_prices_store_variant", "store_id", "variant_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     variant_id: Mapped[int] = mapped_column(

@@ -2,7 +2,7 @@
 
 Revision ID: pricing_0001
 Revises: 
-Create Date: 2026-11-27 01:30:21.784462
+Create Date: 2026-11-27 02:11:34.976424
 """
 
 import sqlalchemy as sa
@@ -72,6 +72,7 @@ def upgrade():
     with op.batch_alter_table('pricing_volume_breaks', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_pricing_volume_breaks_price_list_id'), ['price_list_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_pricing_volume_breaks_store_id'), ['store_id'], unique=False)
+        batch_op.create_index('ix_pricing_volume_breaks_store_list', ['store_id', 'price_list_id'], unique=False)
 
     op.create_table('pricing_competitor_prices',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -90,6 +91,7 @@ def upgrade():
     )
     with op.batch_alter_table('pricing_competitor_prices', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_pricing_competitor_prices_store_id'), ['store_id'], unique=False)
+        batch_op.create_index('ix_pricing_competitor_prices_store_variant', ['store_id', 'variant_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_pricing_competitor_prices_variant_id'), ['variant_id'], unique=False)
 
     op.create_table('pricing_list_items',
@@ -110,6 +112,7 @@ def upgrade():
     with op.batch_alter_table('pricing_list_items', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_pricing_list_items_price_list_id'), ['price_list_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_pricing_list_items_store_id'), ['store_id'], unique=False)
+        batch_op.create_index('ix_pricing_list_items_store_variant', ['store_id', 'variant_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_pricing_list_items_variant_id'), ['variant_id'], unique=False)
 
     op.create_table('pricing_scheduled_changes',
@@ -194,16 +197,19 @@ def downgrade():
     op.drop_table('pricing_scheduled_changes')
     with op.batch_alter_table('pricing_list_items', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_pricing_list_items_variant_id'))
+        batch_op.drop_index('ix_pricing_list_items_store_variant')
         batch_op.drop_index(batch_op.f('ix_pricing_list_items_store_id'))
         batch_op.drop_index(batch_op.f('ix_pricing_list_items_price_list_id'))
 
     op.drop_table('pricing_list_items')
     with op.batch_alter_table('pricing_competitor_prices', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_pricing_competitor_prices_variant_id'))
+        batch_op.drop_index('ix_pricing_competitor_prices_store_variant')
         batch_op.drop_index(batch_op.f('ix_pricing_competitor_prices_store_id'))
 
     op.drop_table('pricing_competitor_prices')
     with op.batch_alter_table('pricing_volume_breaks', schema=None) as batch_op:
+        batch_op.drop_index('ix_pricing_volume_breaks_store_list')
         batch_op.drop_index(batch_op.f('ix_pricing_volume_breaks_store_id'))
         batch_op.drop_index(batch_op.f('ix_pricing_volume_breaks_price_list_id'))
 
