@@ -40,6 +40,8 @@ def _read_csv(path: Path) -> Iterator[list]:
             yield from csv.reader(handle)
     except UnicodeDecodeError as exc:
         raise UnreadableFile("The file is not UTF-8 text: save it as “CSV UTF-8” and try again.") from exc
+    except OSError as exc:
+        raise UnreadableFile("The file cannot be read (it may have been removed): upload it again.") from exc
     except csv.Error as exc:
         raise UnreadableFile(f"The file is not a readable CSV file: {exc}.") from exc
 
@@ -47,6 +49,8 @@ def _read_csv(path: Path) -> Iterator[list]:
 def _read_xlsx(path: Path) -> Iterator[list]:
     from openpyxl import load_workbook
 
+    if not path.is_file():
+        raise UnreadableFile("The file cannot be read (it may have been removed): upload it again.")
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile, KeyError, InvalidFileException...: all "unreadable"
@@ -71,8 +75,11 @@ def count_rows(path, file_format: str) -> int:
         except Exception as exc:
             raise UnreadableFile("The file is not a readable XLSX workbook.") from exc
         return max(rows - 1, 0)
-    with Path(path).open("rb") as handle:
-        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+    try:
+        with Path(path).open("rb") as handle:
+            lines = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+    except OSError as exc:
+        raise UnreadableFile("The file cannot be read (it may have been removed): upload it again.") from exc
     return max(lines - 1, 0)
 
 

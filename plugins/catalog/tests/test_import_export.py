@@ -2,6 +2,7 @@
 
 import csv
 import io
+import os
 
 import pytest
 import sqlalchemy as sa
@@ -315,3 +316,13 @@ def test_another_store_cannot_see_imports(app, client, db, user):
     assert client.get("/api/v1/catalog/imports").json == []
     upload(client, csv_file(GOOD), headers={"Shopdesk-Store": "other"}, dry_run=False)
     assert rows_of(client.get("/api/v1/catalog/export").data, "csv")[1:] == []
+
+
+def test_importing_a_dry_run_whose_file_is_gone_fails_with_a_clear_message(client, db, store):
+    run_id = upload(client, csv_file(GOOD)).json["id"]
+    with use_store(store):
+        path = db.session.get(ImportRun, run_id).stored_path
+    os.remove(path)
+    again = client.post(f"/api/v1/catalog/imports/{run_id}/run", json={"mode": "valid_rows"})
+    assert again.status_code == 201 and again.json["status"] == "failed"
+    assert again.json["message"] == "The file cannot be read (it may have been removed): upload it again."
