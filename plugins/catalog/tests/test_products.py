@@ -430,13 +430,14 @@ def test_the_navigation_and_dashboard_show_the_catalog_to_readers_only(app, clie
     assert as_packer.get("/s/acme/catalog/products/").status_code == 403
 
 
-def test_the_demo_store_has_a_small_apparel_and_home_catalog(app, cli, db):
-    from shopdesk.stores import get_store
+def test_the_demo_store_has_a_small_apparel_and_home_catalog(app, db, user):
+    from shopdesk.demo import fill_with_demo_data
+    from shopdesk.stores import create_store
     from shopdesk_catalog.models import Category, ProductImage
 
-    result = cli("demo")
-    assert result.exit_code == 0, result.output
-    demo = get_store("demo")
+    demo = create_store("demo", "Demo Store", owner=user)
+    fill_with_demo_data(app.extensions["shopdesk"], demo, ["catalog"])  # whatever else is enabled
+    db.session.commit()
     with use_store(demo):
         names = db.session.scalars(sa.select(Product.name)).all()
         assert len(names) == 12 and "Organic Cotton Tee" in names
