@@ -9,7 +9,6 @@ of several lines cannot be served entirely, the lines already taken are given ba
 same transaction before ``OutOfStock`` is raised (all lines or none, without savepoints).
 """
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -98,9 +97,14 @@ _RETURNED = (StockLevel.id, StockLevel.variant_id, StockLevel.warehouse_id, Stoc
 
 
 def _update(level_id, where, **values):
-    """One conditional UPDATE of a level; the new row, or None when the condition failed."""
-    statement = (sa.update(StockLevel).where(StockLevel.id == level_id, *where).values(**values)
-                 .returning(*_RETURNED).execution_options(synchronize_session=False))
+    """One conditional UPDATE of a level; the new row, or None when the condition failed.
+
+    A Core statement on the table (the hot path of every reservation), so it names the
+    current store itself instead of relying on the ORM's tenant filter.
+    """
+    table = StockLevel.__table__
+    statement = (sa.update(table).where(table.c.id == level_id, table.c.store_id == current_store_id.get(), *where)
+                 .values(**values).returning(*_RETURNED))
     return db.session.execute(statement).first()
 
 
@@ -197,49 +201,73 @@ def candidate_levels(variant_id, rule: str, warehouse: Warehouse | None = None):
     return sorted(rows, key=lambda r: (r.priority, r.code))
 
 
-@dataclass
-class _Taken:
-    level_id: int
-    quantity: int
-    row: object
+def _stock_of(skus):
+    """Each SKU's variant id and its levels in active warehouses, for a whole order in one
+    query: ``{sku: (variant_id, [level rows])}``; an unknown SKU is refused naming it."""
+    rows = db.session.execute(
+        sa.select(Variant.id.label("variant_id"), Variant.sku, StockLevel.id, Warehouse.code, Warehouse.priority,
+                  (StockLevel.on_hand - StockLevel.reserved).label("available"))
+        .select_from(Variant)
+        .outerjoin(StockLevel, StockLevel.variant_id == Variant.id)
+        .outerjoin(Warehouse, sa.and_(Warehouse.id == StockLevel.warehouse_id, Warehouse.active.is_(True)))
+        .where(Variant.sku.in_(sorted(set(skus))))).all()
+    found = {}
+    for row in rows:
+        levels = found.setdefault(row.sku, (row.variant_id, []))[1]
+        if row.id is not None and row.code is not None:
+            levels.append(row)
+    missing = sorted(set(skus) - set(found))
+    if missing:
+        raise InvalidStockRequest("lines", f"Unknown SKU: {', '.join(missing)}")
+    return found
+
+
+def _in_rule_order(levels, rule):
+    if rule == "most_stock":
+        return sorted(levels, key=lambda r: (-r.available, r.priority, r.code))
+    return sorted(levels, key=lambda r: (r.priority, r.code))
 
 
 def reserve(settings: dict, reference: str, lines) -> list[Allocation]:
     """Reserve every line for ``reference`` or nothing: see the module docstring."""
     lines = list(lines)
     _check_lines(lines)
-    variants = variants_by_sku([line.sku for line in lines], field="lines")
-    named = {line.warehouse: warehouse_by_code(line.warehouse, field="lines")
-             for line in lines if line.warehouse}
+    stock = _stock_of([line.sku for line in lines])
+    for line in lines:
+        if line.warehouse:
+            warehouse_by_code(line.warehouse, field="lines")  # unknown or inactive: refused by name
     rule = settings.get("allocation", "priority")
-    taken: list[tuple[int, _Taken, str]] = []
+    taken = []
     shortages = []
     # Lock order by variant id, so two multi-line orders never wait on each other in a cycle.
-    for index, line in sorted(enumerate(lines), key=lambda p: variants[p[1].sku].id):
-        variant = variants[line.sku]
-        candidates = candidate_levels(variant.id, rule, named.get(line.warehouse))
+    for index, line in sorted(enumerate(lines), key=lambda p: stock[p[1].sku][0]):
+        levels = [r for r in stock[line.sku][1] if not line.warehouse or r.code == line.warehouse]
+        candidates = _in_rule_order(levels, rule)
         for candidate in candidates:
             row = take_reserved(candidate.id, line.quantity)
             if row is not None:
-                taken.append((index, _Taken(candidate.id, line.quantity, row), candidate.code))
+                taken.append((index, row, candidate.code))
                 break
         else:
             best = max((_available(c.id) for c in candidates), default=0)
             shortages.append(Shortage(line.sku, line.quantity, max(best, 0)))
     if shortages:
-        for _, took, _ in taken:
-            give_back_reserved(took.level_id, took.quantity)
+        for index, row, _ in taken:
+            give_back_reserved(row.id, lines[index].quantity)
         raise OutOfStock(sorted(shortages, key=lambda s: s.sku))
     minutes = settings.get("reservation_expiry_minutes", 0)
-    expires_at = utcnow() + timedelta(minutes=minutes) if minutes else None
-    skus = {v.id: v.sku for v in variants.values()}
+    now = utcnow()
+    expires_at = now + timedelta(minutes=minutes) if minutes else None
+    db.session.execute(sa.insert(Reservation.__table__), [
+        {"store_id": current_store_id.get(), "reference": reference, "variant_id": row.variant_id,
+         "warehouse_id": row.warehouse_id, "quantity": lines[index].quantity,
+         "open_quantity": lines[index].quantity, "status": "active", "expires_at": expires_at,
+         "created_at": now, "updated_at": now} for index, row, _ in taken])
+    skus = {variant_id: sku for sku, (variant_id, _) in stock.items()}
     allocations = {}
-    for index, took, code in taken:
-        db.session.add(Reservation(reference=reference, variant_id=took.row.variant_id,
-                                   warehouse_id=took.row.warehouse_id, quantity=took.quantity,
-                                   open_quantity=took.quantity, status="active", expires_at=expires_at))
-        watch_low(took.row, skus)
-        allocations[index] = Allocation(lines[index].sku, took.quantity, code)
+    for index, row, code in taken:
+        watch_low(row, skus)
+        allocations[index] = Allocation(lines[index].sku, lines[index].quantity, code)
     return [allocations[i] for i in sorted(allocations)]
 
 

@@ -9,6 +9,7 @@ from shopdesk.audit import AuditEntry
 from shopdesk.auth.models import create_user
 from shopdesk.auth.roles import add_member, create_role
 from shopdesk.commerce import Allocation, OutOfStock, StockLine
+from shopdesk.db import utcnow
 from shopdesk.stores import configure_plugin, use_store
 from shopdesk_inventory.models import Reservation, StockLevel
 from shopdesk_inventory.stock import expire_reservations
@@ -176,18 +177,18 @@ def test_hook_return_stock(stocked, hooks, db, level, client):
     assert sorted(kinds) == ["return", "return", "shipment"]
 
 
-def test_reservations_expire_after_the_store_setting_and_the_job_releases_them(app, stocked, hooks, db, level):
+def test_reservations_expire_after_the_store_setting_and_the_job_releases_them(app, client, stocked, hooks, db,
+                                                                                     level):
     configure_plugin(app.extensions["shopdesk"], stocked.store, "inventory", {"reservation_expiry_minutes": 30})
     db.session.commit()
     hooks("reserve_stock", reference="cart:abc", lines=[StockLine("CAP", 3)])
     db.session.commit()
     with use_store(stocked.store):
-        assert expire_reservations() == 0
-        later = sa.func.now()  # noqa: F841  (the job compares with its own clock)
-        from shopdesk.db import utcnow
-
+        assert expire_reservations() == 0  # not yet
         assert expire_reservations(now=utcnow() + timedelta(minutes=31)) == 3
         db.session.commit()
+    statuses = client.get("/api/v1/inventory/reservations?reference=cart:abc").json
+    assert [(r["status"], r["open_quantity"]) for r in statuses] == [("expired", 0)]
     assert level("CAP", "MAIN") == (10, 0, 10)
 
 
