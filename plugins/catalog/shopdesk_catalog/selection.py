@@ -66,6 +66,12 @@ class Score:
                 "breakdown": [asdict(line) for line in self.breakdown]}
 
 
+def kept_score(evidence: dict) -> Score:
+    """The score kept in ``Product.evidence`` at promotion, as a Score again (for the pages)."""
+    return Score(evidence["score"], [Factor(**line) for line in evidence["breakdown"]],
+                 evidence.get("evidence_share", 1.0), evidence.get("missing_rule", ""))
+
+
 def default_settings() -> dict:
     return CatalogSettings().load({})
 

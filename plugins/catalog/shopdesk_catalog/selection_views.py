@@ -16,7 +16,7 @@ from shopdesk.money import Money
 
 from . import selection, taxonomy
 from .errors import CatalogError
-from .models import CANDIDATE_STATUSES, Candidate
+from .models import CANDIDATE_STATUSES, Candidate, Product
 from .selection_forms import CandidateForm, PromoteForm, RejectForm
 
 bp = Blueprint("catalog_selection", __name__, url_prefix="/catalog/selection", template_folder="templates")
@@ -98,8 +98,12 @@ def detail(candidate_id):
 
 
 def _detail(candidate, current, promote, reject, status=200):
-    return render_template("catalog/selection/detail.html", candidate=candidate,
-                           result=selection.score(candidate, current), money=money,
+    product = db.session.get(Product, candidate.product_id) if candidate.product_id else None
+    kept = (product.evidence or None) if product is not None else None
+    # a promoted candidate shows the score as it was when promoted (kept on the product)
+    result = selection.kept_score(kept) if kept and kept.get("breakdown") else selection.score(candidate, current)
+    return render_template("catalog/selection/detail.html", candidate=candidate, product=product,
+                           kept=kept, result=result, money=money,
                            margin=selection.expected_margin(candidate), promote=promote, reject=reject,
                            category=taxonomy.category_paths().get(candidate.category_id),
                            can_write=allowed("catalog.write", g.store, current_user),

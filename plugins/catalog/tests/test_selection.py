@@ -244,11 +244,13 @@ def test_a_candidate_is_recorded_and_promoted_from_the_pages(client, db, store):
         product = db.session.scalar(sa.select(Product).filter_by(name="Bamboo cutting board"))
         assert [(v.sku, v.price, v.unit_cost) for v in product.variants] == [("BOARD-BAM", 2190, 650)]
         assert product.evidence["evidence"]["expected_demand"] == 120
+        product_id = product.id
     again = client.post(f"/s/acme/catalog/selection/{candidate_id}/promote",
                         data={"sku": "BOARD-2", "name": "Bamboo cutting board", "price": "21.90"},
                         follow_redirects=True)
     assert "was already promoted" in again.get_data(as_text=True)
     assert "Promoted to a draft product" in again.get_data(as_text=True)
+    assert f'href="/s/acme/catalog/products/{product_id}"' in again.get_data(as_text=True)
 
 
 def test_a_candidate_is_rejected_and_reopened_from_its_page(client):
