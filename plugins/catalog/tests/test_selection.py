@@ -269,3 +269,18 @@ def test_a_candidate_is_rejected_and_reopened_from_its_page(client):
 @pytest.mark.parametrize("page", ["/s/acme/catalog/selection/", "/s/acme/catalog/selection/new"])
 def test_the_pages_need_a_signed_in_member(app, client, page):
     assert app.test_client().get(page).status_code in (302, 401, 404)
+
+
+def test_the_product_page_partial_shows_the_evidence_kept_at_promotion(app, client, db, store):
+    from flask import g, render_template
+
+    candidate = add(client, **STRONG)
+    product_id = client.post(f"/api/v1/catalog/candidates/{candidate['id']}/promote",
+                             json={"sku": "TOTE-LIN"}).json["product_id"]
+    with app.test_request_context("/"), use_store(store):
+        g.store = store
+        html = render_template("catalog/selection/_product_evidence.html",
+                               product=db.session.get(Product, product_id))
+    assert "Score when promoted: 80.2 / 100" in html
+    assert f'href="/s/acme/catalog/selection/{candidate["id"]}"' in html
+    assert html.count("<tr") == 6  # the header and the five factors
