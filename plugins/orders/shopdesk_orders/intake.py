@@ -7,11 +7,10 @@ list price, with a one-step trail saying so. A price the channel already charged
 """
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
 from shopdesk.commerce import StockLine
 from shopdesk.db import current_store_id, db
-from shopdesk_catalog.models import Variant
+from shopdesk_catalog.models import Product, Variant
 
 from . import totals
 from .common import OrderError, audited, note, settings
@@ -62,14 +61,17 @@ def find_by_external_id(channel: str, external_id: str | None):
 
 
 def _variants(skus):
-    query = sa.select(Variant).where(Variant.sku.in_(set(skus))).options(selectinload(Variant.product))
-    return {variant.sku: variant for variant in db.session.scalars(query)}
+    """SKU → the variant's id, price, cost and display name, in one query (plain rows, no
+    ORM objects: this runs for every order)."""
+    query = (sa.select(Variant.id, Variant.sku, Variant.price, Variant.unit_cost, Variant.options,
+                       Product.name.label("product_name"))
+             .join(Product, Product.id == Variant.product_id).where(Variant.sku.in_(set(skus))))
+    return {row.sku: row for row in db.session.execute(query)}
 
 
 def _display_name(variant) -> str:
     options = " / ".join(str(v) for v in (variant.options or {}).values())
-    name = variant.product.name if variant.product is not None else variant.sku
-    return f"{name} ({options})" if options else name
+    return f"{variant.product_name} ({options})" if options else variant.product_name
 
 
 def price(hooks, lines: list[dict], currency: str, customer_group: str | None) -> list[dict]:
