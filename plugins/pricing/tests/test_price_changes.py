@@ -253,3 +253,15 @@ def test_bulk_update_input_is_checked(client, shop):
     assert "percent" in client.post(url, json={"brand_id": shop.brand, "percent": "5", "amount": 3}).json["errors"]
     assert client.post(url, json={"brand_id": 999999, "amount": 3}).json["errors"] == {
         "brand_id": ["No brand 999999 in this store."]}
+
+
+def test_the_scheduler_runs_the_job_in_each_store_and_records_the_run(app, client, db, store, shop):
+    from shopdesk.scheduler import run_job
+
+    list_id = retail(client)
+    client.post("/api/v1/pricing/scheduled-changes", json={
+        "price_list_id": list_id, "sku": "TEE-M", "new_price": 990,
+        "starts_at": (utcnow() - timedelta(seconds=1)).isoformat()})
+    run = run_job("pricing.apply_scheduled", "pricing", store.id)
+    assert run is not None and run.outcome == "ok"
+    assert quoted(client, "TEE-M") == 990
