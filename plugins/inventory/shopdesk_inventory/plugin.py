@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, render_template
 from flask_babel import gettext
 from marshmallow import Schema, fields, validate
 
@@ -15,7 +15,7 @@ from shopdesk.db import db
 from shopdesk.i18n import N_
 from shopdesk.scheduler import Job
 from shopdesk.stores import Store, get_store, use_store
-from shopdesk.ui import NavItem
+from shopdesk.ui import NavItem, Widget
 
 from . import models  # noqa: F401  (the tables must be known when the plugin loads)
 from . import stock
@@ -127,6 +127,25 @@ def nav_items(ctx, user):
     if not allowed("inventory.read", ctx.store, user):
         return []
     return [NavItem(label=gettext("Inventory"), endpoint="inventory.index", icon="box-seam")]
+
+
+@hookimpl
+def dashboard_widgets(ctx, user):
+    """The levels furthest below their reorder point, for those who may read stock."""
+    if not allowed("inventory.read", ctx.store, user):
+        return []
+    from shopdesk_catalog.models import Variant
+
+    from .models import StockLevel, Warehouse
+
+    available = StockLevel.on_hand - StockLevel.reserved
+    rows = db.session.execute(
+        sa.select(Variant.sku, Warehouse.code, available, StockLevel.reorder_point)
+        .join(Variant, Variant.id == StockLevel.variant_id).join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
+        .where(StockLevel.reorder_point.is_not(None), available < StockLevel.reorder_point)
+        .order_by(available - StockLevel.reorder_point, Variant.sku).limit(8)).all()
+    html = render_template("inventory/_low_stock.html", rows=rows)
+    return [Widget(title=gettext("Low stock"), html=html, order=40)]
 
 
 # --- the commerce hooks: the inventory plugin holds the store's stock --------------------------

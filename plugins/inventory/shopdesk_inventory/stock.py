@@ -16,7 +16,7 @@ from flask import has_request_context
 from sqlalchemy.dialects import postgresql, sqlite
 
 from shopdesk.commerce import Allocation, OutOfStock, Shortage
-from shopdesk.db import current_store_id, db, utcnow
+from shopdesk.db import NoStoreContext, current_store_id, db, utcnow
 from shopdesk.events import emit
 from shopdesk_catalog.models import Variant
 
@@ -203,19 +203,27 @@ def candidate_levels(variant_id, rule: str, warehouse: Warehouse | None = None):
 
 def _stock_of(skus):
     """Each SKU's variant id and its levels in active warehouses, for a whole order in one
-    query: ``{sku: (variant_id, [level rows])}``; an unknown SKU is refused naming it."""
+    query: ``{sku: (variant_id, [level rows])}``; an unknown SKU is refused naming it.
+
+    A Core query (it runs for every reservation), naming the current store on each table.
+    """
+    store_id = current_store_id.get()
+    if store_id is None:
+        raise NoStoreContext("reserving stock needs a current store")
+    variants, levels, warehouses = Variant.__table__, StockLevel.__table__, Warehouse.__table__
     rows = db.session.execute(
-        sa.select(Variant.id.label("variant_id"), Variant.sku, StockLevel.id, Warehouse.code, Warehouse.priority,
-                  (StockLevel.on_hand - StockLevel.reserved).label("available"))
-        .select_from(Variant)
-        .outerjoin(StockLevel, StockLevel.variant_id == Variant.id)
-        .outerjoin(Warehouse, sa.and_(Warehouse.id == StockLevel.warehouse_id, Warehouse.active.is_(True)))
-        .where(Variant.sku.in_(sorted(set(skus))))).all()
+        sa.select(variants.c.id.label("variant_id"), variants.c.sku, levels.c.id, warehouses.c.code,
+                  warehouses.c.priority, (levels.c.on_hand - levels.c.reserved).label("available"))
+        .select_from(variants
+                     .outerjoin(levels, sa.and_(levels.c.variant_id == variants.c.id, levels.c.store_id == store_id))
+                     .outerjoin(warehouses, sa.and_(warehouses.c.id == levels.c.warehouse_id,
+                                                    warehouses.c.active.is_(True), warehouses.c.store_id == store_id)))
+        .where(variants.c.store_id == store_id, variants.c.sku.in_(sorted(set(skus))))).all()
     found = {}
     for row in rows:
-        levels = found.setdefault(row.sku, (row.variant_id, []))[1]
+        stocked_in = found.setdefault(row.sku, (row.variant_id, []))[1]
         if row.id is not None and row.code is not None:
-            levels.append(row)
+            stocked_in.append(row)
     missing = sorted(set(skus) - set(found))
     if missing:
         raise InvalidStockRequest("lines", f"Unknown SKU: {', '.join(missing)}")

@@ -103,6 +103,9 @@ def test_stock_low_is_emitted_once_when_available_crosses_the_reorder_point(
     assert low[0][1] == {"sku": "CAP", "variant_id": low[0][1]["variant_id"], "warehouse": "MAIN", "on_hand": 10,
                          "reserved": 10 - rop + 1, "available": rop - 1, "reorder_point": rop}
 
+    dashboard = client.get("/s/acme/").get_data(as_text=True)
+    assert "Low stock" in dashboard and "<td>CAP</td><td>MAIN</td>" in dashboard
+
     hooks("release_stock", reference="order:1")  # recovers: the next crossing alerts again
     hooks("reserve_stock", reference="order:3", lines=[StockLine("CAP", 10 - rop + 1)])
     db.session.commit()
