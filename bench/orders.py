@@ -166,7 +166,12 @@ def api_side(url, plans, port):
                         "customer": {"name": "Bench", "email": "bench@example.com"},
                         "lines": [{"sku": f"SKU-{s:03d}", "quantity": 1} for s in skus]}
                 started = time.perf_counter()
-                status, answer = me.call("POST", "/api/v1/orders", body)
+                try:
+                    status, answer = me.call("POST", "/api/v1/orders", body)
+                except (OSError, http.client.HTTPException) as exc:  # counted, never hidden
+                    errors.append(("connection", repr(exc)))
+                    me = Api(port, token)
+                    continue
                 latencies.append(time.perf_counter() - started)
                 if status == 201:
                     acknowledged.append(answer["id"])
