@@ -176,6 +176,9 @@ def refund(hooks, order, *, amount: int, reason: str = "", provider: str = "manu
            reference_text: str = "", return_id: int | None = None):
     """Refund money. The order row is locked first, so the refunds of an order never add up
     to more than was paid, however many arrive at once."""
+    if provider not in provider_codes(hooks):
+        raise OrderError(422, f"Unknown payment provider {provider!r}.",
+                         {"provider": [f"Must be one of: {', '.join(provider_codes(hooks))}."]})
     _locked(order)
     states.check_action(order.status, "refund", states.REFUNDABLE)
     if amount > order.refundable:

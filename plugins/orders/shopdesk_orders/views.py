@@ -122,8 +122,8 @@ def new():
                 "shipping_fee": _money_field("shipping_fee"), "draft": form.get("draft") == "on",
             })
         except ValidationError as exc:
-            for field, messages in exc.messages.items():
-                flash(f"{field}: {messages}", "danger")
+            for field, messages in _flat(exc.messages):
+                flash(f"{field}: {' '.join(messages)}", "danger")
             return render_template("orders/new.html", form=form, channels=CHANNELS), 400
         draft = data.pop("draft")
         try:
@@ -136,6 +136,15 @@ def new():
         flash(gettext("Order %(number)s saved.", number=order.number), "success")
         return redirect(url_for("orders.detail", order_id=order.id))
     return render_template("orders/new.html", form=form, channels=CHANNELS)
+
+
+def _flat(messages, prefix=""):
+    """marshmallow's nested messages as (dotted field, [texts]) pairs, for flashing."""
+    for key, value in messages.items():
+        if isinstance(value, dict):
+            yield from _flat(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", [str(v) for v in value]
 
 
 def _money_field(name):

@@ -174,3 +174,12 @@ def test_another_stores_orders_are_404(app, db, user, shop, new_order):
     client = app.test_client(user=user)
     assert client.get(f"/api/v1/orders/{order['id']}", headers={"Shopdesk-Store": "other"}).status_code == 404
     assert client.get("/api/v1/orders", headers={"Shopdesk-Store": "other"}).get_json() == []
+
+
+def test_a_refund_names_a_known_provider(api, paid_order):
+    order = paid_order([("MUG", 1)])
+    answer = api.post(f"/api/v1/orders/{order['id']}/refunds", json={"amount": 100, "provider": "paypal"})
+    assert answer.status_code == 422 and "provider" in answer.get_json()["errors"]
+    ok = api.post(f"/api/v1/orders/{order['id']}/refunds", json={"amount": 100, "provider": "bank_transfer",
+                                                                  "reference": "RF-1"})
+    assert ok.status_code == 201 and ok.get_json()["provider"] == "bank_transfer"

@@ -78,3 +78,9 @@ def test_navigation_and_dashboard(api, new_order):
     new_order([("MUG", 1)])
     page = api.get("/s/shop/").get_data(as_text=True)
     assert 'href="/s/shop/orders/"' in page and 'href="/s/shop/orders/returns"' in page
+
+
+def test_a_bad_new_order_form_names_the_field(api):
+    answer = api.post("/s/shop/orders/new", data={"lines": "MUG 1", "customer_email": "nope"})
+    assert answer.status_code == 400
+    assert "customer.email: Not a valid email address." in answer.get_data(as_text=True)
