@@ -58,7 +58,6 @@ def refusals():
 
 @bp.errorhandler(Refused)
 def show_refusal(exc):
-    flash(exc.message, "danger")
     return render_template("inventory/refused.html", message=exc.message, back=request.referrer), exc.status
 
 
