@@ -97,7 +97,7 @@ class Orders(MethodView):
         the SKUs; either way nothing is written."""
         draft = data.pop("draft")
         with service_call():
-            order, created = create_order(g.hooks, data, place=not draft)
+            order, created = create_order(g.hooks, data, place=not draft, number_apart=True)
             db.session.commit()
         return order, (201 if created else 200)
 

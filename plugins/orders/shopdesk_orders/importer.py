@@ -158,7 +158,7 @@ def run_import(hooks, rows, *, dry_run: bool, progress=None) -> dict:
             report["existing"].append(known.number)
             continue
         try:
-            made, created = create_order(hooks, data, place=True)
+            made, created = create_order(hooks, data, place=True, number_apart=True)
             number = made.number
             db.session.commit()
         except OrderError as exc:

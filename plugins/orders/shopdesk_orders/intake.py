@@ -18,23 +18,26 @@ from .events import emit_order
 from .models import Order, OrderCounter, OrderLine
 
 
-def next_number(prefix: str) -> str:
+def next_number(prefix: str, *, apart: bool = False) -> str:
     """The store's next order number, from its counter row bumped by one atomic UPDATE …
     RETURNING, so concurrent orders never share a number.
 
-    On PostgreSQL the bump runs in a short transaction of its own, so the counter row is not
-    held while the order is priced and its stock reserved (orders of one store would queue
-    behind it). An order refused after that leaves a gap in the numbers, as a database
-    sequence would. SQLite has a single writer anyway, so there it joins the order's own
-    transaction (which also keeps a caller's uncommitted writes from blocking it).
+    With ``apart`` (on PostgreSQL) the bump commits in a short transaction of its own, so the
+    counter row is not held while the order is priced and its stock reserved (orders of one
+    store would queue behind it); an order refused after that leaves a gap, as a database
+    sequence would. Only callers whose transaction has written nothing yet may ask for it (the
+    API, the import, the new-order page): a second connection must never wait on rows of the
+    first. Otherwise, and on SQLite (one writer anyway), the bump is part of the order's
+    transaction.
     """
     store_id = current_store_id.get()
     engine = db.session.get_bind()
-    if engine.dialect.name == "postgresql":
+    value = None
+    if apart and engine.dialect.name == "postgresql":
         with engine.connect() as conn:
             value = _bump(conn, store_id)
             conn.commit()
-    else:
+    if value is None:
         value = _bump(db.session, store_id)
     return f"{prefix}{value:05d}"
 
@@ -117,13 +120,13 @@ def price(hooks, lines: list[dict], currency: str, customer_group: str | None) -
     return priced
 
 
-def create_order(hooks, data: dict, *, place: bool = True):
+def create_order(hooks, data: dict, *, place: bool = True, number_apart: bool = False):
     """Create an order from validated input and (unless ``place`` is False) place it.
 
     Returns ``(order, created)``. When the channel's ``external_id`` is already known the
     existing order comes back with ``created`` False and nothing is written; a concurrent
     twin that lost the race on the unique (store, channel, external_id) rolls the session
-    back and returns the winner's order the same way.
+    back and returns the winner's order the same way. ``number_apart``: see ``next_number``.
     """
     from .lifecycle import place as place_order
 
@@ -141,7 +144,7 @@ def create_order(hooks, data: dict, *, place: bool = True):
     figures = totals.compute(lines, discounts=data.get("discounts") or [], shipping_fee=data.get("shipping_fee") or 0,
                              order_rate=order_rate, tax_shipping=conf["tax_shipping"])
     order = Order(
-        number=next_number(conf["number_prefix"]), channel=channel, external_id=external_id,
+        number=next_number(conf["number_prefix"], apart=number_apart), channel=channel, external_id=external_id,
         status="draft", payment_status="unpaid", currency=store.currency,
         customer_name=customer.get("name", ""), customer_email=customer.get("email", ""),
         customer_phone=customer.get("phone", ""), customer_group=customer.get("group"),

@@ -127,7 +127,7 @@ def new():
             return render_template("orders/new.html", form=form, channels=CHANNELS), 400
         draft = data.pop("draft")
         try:
-            order, _ = create_order(g.hooks, data, place=not draft)
+            order, _ = create_order(g.hooks, data, place=not draft, number_apart=True)
             db.session.commit()
         except (OrderError, IllegalTransition) as exc:
             db.session.rollback()
