@@ -13,7 +13,8 @@ import pytest
 import sqlalchemy as sa
 from marshmallow import ValidationError
 
-from shopdesk.events import DELIVERED, FAILED, Delivery, OutboxEvent, UnknownEvent, dispatch_due, dispatcher_for, emit
+from shopdesk.events import (DELIVERED, FAILED, Delivery, OutboxEvent, UnknownEvent, dispatch_due, dispatcher_for, emit,
+                             emit_many)
 from shopdesk.db import utcnow
 from shopdesk.stores import create_store, disable_plugin, enable_plugin, use_store
 
@@ -68,6 +69,22 @@ def test_an_unknown_event_or_a_bad_payload_fails_at_the_call(db, shop):
     assert err.value.messages == {"number": ["Not a valid integer."], "total": ["Missing data for required field."]}
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxEvent).execution_options(all_stores=True)) == 0
+
+
+def test_many_events_are_emitted_at_once_each_checked_and_delivered_in_order(db, shop):
+    """What an import does: one call for thousands of events, each still checked."""
+    with use_store(shop):
+        with pytest.raises(ValidationError) as err:
+            emit_many([("sale.placed", {"number": 1, "total": 5}, None),
+                       ("sale.placed", {"number": "two", "total": 5}, None)])
+        assert err.value.messages == {"number": ["Not a valid integer."]}
+        db.session.rollback()
+        events = emit_many([("sale.placed", {"number": n, "total": n}, "batch") for n in range(1, 301)])
+        db.session.commit()
+    assert [e.payload["number"] for e in events] == list(range(1, 301))
+    assert len({e.id for e in events}) == 300
+    assert dispatch_due(limit=1000) == 600  # two plugins handle sale.placed
+    assert [n for plugin, n in received(db) if plugin == "shop"] == list(range(1, 301))
 
 
 def test_a_rolled_back_change_emits_nothing(db, shop):

@@ -10,8 +10,8 @@ products written from the API or the pages do.
 import sqlalchemy as sa
 
 from shopdesk.db import db, utcnow
+from shopdesk.events import emit_many
 
-from .imports_events import emit_many
 from .imports_plan import Plan, Store
 from .models import Brand, Category, Product, ProductTag, ProductTranslation, Tag, Variant
 

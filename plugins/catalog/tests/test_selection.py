@@ -271,16 +271,12 @@ def test_the_pages_need_a_signed_in_member(app, client, page):
     assert app.test_client().get(page).status_code in (302, 401, 404)
 
 
-def test_the_product_page_partial_shows_the_evidence_kept_at_promotion(app, client, db, store):
-    from flask import g, render_template
-
+def test_the_product_page_shows_the_evidence_kept_at_promotion(client):
     candidate = add(client, **STRONG)
     product_id = client.post(f"/api/v1/catalog/candidates/{candidate['id']}/promote",
                              json={"sku": "TOTE-LIN"}).json["product_id"]
-    with app.test_request_context("/"), use_store(store):
-        g.store = store
-        html = render_template("catalog/selection/_product_evidence.html",
-                               product=db.session.get(Product, product_id))
+    html = client.get(f"/s/acme/catalog/products/{product_id}").get_data(as_text=True)
     assert "Score when promoted: 80.2 / 100" in html
     assert f'href="/s/acme/catalog/selection/{candidate["id"]}"' in html
-    assert html.count("<tr") == 6  # the header and the five factors
+    evidence = html[html.index('id="product-selection-evidence"'):]
+    assert evidence[:evidence.index("</table>")].count("<tr") == 6  # the header and the five factors
