@@ -11,6 +11,7 @@ runs them over its own routes from its tests (``prefix="/api/v1/myplugin"``)::
 Each function returns the list of failures (empty when all is well), so a test shows them all.
 """
 
+import math
 import re
 
 from .auth.models import create_user
@@ -95,19 +96,36 @@ def bad_input_failures(app, db, token_for, prefix: str = "/api/v1") -> list[str]
 # --- isolation --------------------------------------------------------------------------------
 
 
+def _sample(spec, schema, depth=0):
+    """A value that passes ``schema``: required fields filled, lists with their minimum items."""
+    if "$ref" in schema:
+        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    if "allOf" in schema:
+        schema = schema["allOf"][0]
+    if "enum" in schema:
+        return schema["enum"][0]
+    kind = schema.get("type")
+    if kind == "object" or "properties" in schema:
+        return {name: _sample(spec, schema["properties"][name], depth + 1)
+                for name in schema.get("required", []) if depth < 5}
+    if kind == "array":
+        return [_sample(spec, schema.get("items", {}), depth + 1) for _ in range(schema.get("minItems", 0))]
+    if kind in ("integer", "number"):
+        low = float(schema.get("minimum", 1))  # Decimal fields give their bounds as strings
+        return math.ceil(low) if kind == "integer" else low
+    if kind == "string" and schema.get("format") in FORMATS:
+        return FORMATS[schema["format"]]
+    if kind == "string":
+        return "x" * max(1, schema.get("minLength", 1))
+    return SAMPLES.get(kind, "x")
+
+
 def valid_body(spec, operation):
     """A body that passes the request schema, so the answer is about the id, not the input."""
     content = (operation.get("requestBody") or {}).get("content", {}).get("application/json")
     if not content:
         return None
-    schema = content["schema"]
-    if "$ref" in schema:
-        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
-    body = {}
-    for name in schema.get("required", []):
-        prop = schema["properties"][name]
-        body[name] = prop["enum"][0] if "enum" in prop else FORMATS.get(prop.get("format"), SAMPLES.get(prop.get("type"), "x"))
-    return body
+    return _sample(spec, content["schema"])
 
 
 def _b_urls(client, headers, path, params, failures):
