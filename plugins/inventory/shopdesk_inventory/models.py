@@ -67,7 +67,7 @@ class StockLevel(StoreScoped, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     variant_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("catalog_variants.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey("catalog_variants.id", ondelete="RESTRICT"), index=True)
     warehouse_id: Mapped[int] = mapped_column(
         sa.ForeignKey("inventory_warehouses.id", ondelete="RESTRICT"), index=True)
     bin_id: Mapped[int | None] = mapped_column(sa.ForeignKey("inventory_bins.id", ondelete="SET NULL"))
@@ -96,7 +96,7 @@ class StockMove(StoreScoped, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     variant_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("catalog_variants.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey("catalog_variants.id", ondelete="RESTRICT"), index=True)
     warehouse_id: Mapped[int] = mapped_column(
         sa.ForeignKey("inventory_warehouses.id", ondelete="RESTRICT"), index=True)
     kind: Mapped[str] = mapped_column(sa.String(20))
@@ -121,7 +121,7 @@ class Reservation(StoreScoped, Timestamps, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(sa.String(120), index=True)
     variant_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("catalog_variants.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey("catalog_variants.id", ondelete="RESTRICT"), index=True)
     warehouse_id: Mapped[int] = mapped_column(
         sa.ForeignKey("inventory_warehouses.id", ondelete="RESTRICT"), index=True)
     quantity: Mapped[int] = mapped_column()
@@ -159,7 +159,7 @@ class TransferLine(StoreScoped, db.Model):
     transfer_id: Mapped[int] = mapped_column(
         sa.ForeignKey("inventory_transfers.id", ondelete="CASCADE"), index=True)
     variant_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("catalog_variants.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey("catalog_variants.id", ondelete="RESTRICT"), index=True)
     quantity: Mapped[int] = mapped_column()
     received_quantity: Mapped[int] = mapped_column(default=0)
 
@@ -205,7 +205,7 @@ class CountLine(StoreScoped, db.Model):
     session_id: Mapped[int] = mapped_column(
         sa.ForeignKey("inventory_count_sessions.id", ondelete="CASCADE"), index=True)
     variant_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("catalog_variants.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey("catalog_variants.id", ondelete="RESTRICT"), index=True)
     expected: Mapped[int] = mapped_column()
     counted: Mapped[int | None] = mapped_column()
     unit_cost: Mapped[int] = mapped_column(sa.BigInteger, default=0)

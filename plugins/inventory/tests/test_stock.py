@@ -216,6 +216,16 @@ def test_the_database_itself_refuses_a_negative_availability(stocked, db):
         db.session.rollback()
 
 
+def test_a_product_with_stock_history_cannot_be_deleted_so_the_ledger_stays_whole(client, stocked, level):
+    product_id = client.get("/api/v1/catalog/variants?sku=CAP").json[0]["product_id"]
+    assert client.post("/api/v1/catalog/products/bulk", json={"ids": [product_id], "action": "archive"}).status_code == 200
+    refused = client.delete(f"/api/v1/catalog/products/{product_id}")
+    assert refused.status_code == 409
+    assert level("CAP", "MAIN") == (10, 0, 10)
+    moves = client.get("/api/v1/inventory/moves?sku=CAP").json
+    assert [m["reference"] for m in moves] == ["PO-1"]
+
+
 # --- verify --------------------------------------------------------------------------------
 
 

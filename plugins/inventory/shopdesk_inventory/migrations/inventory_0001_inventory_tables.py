@@ -104,7 +104,7 @@ def upgrade():
     sa.Column('store_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['session_id'], ['inventory_count_sessions.id'], name=op.f('fk_inventory_count_lines_session_id_inventory_count_sessions'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_inventory_count_lines_store_id_stores'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['variant_id'], ['catalog_variants.id'], name=op.f('fk_inventory_count_lines_variant_id_catalog_variants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['variant_id'], ['catalog_variants.id'], name=op.f('fk_inventory_count_lines_variant_id_catalog_variants'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_inventory_count_lines')),
     sa.UniqueConstraint('session_id', 'variant_id', name=op.f('uq_inventory_count_lines_session_id'))
     )
@@ -141,7 +141,7 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('store_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_inventory_moves_store_id_stores'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['variant_id'], ['catalog_variants.id'], name=op.f('fk_inventory_moves_variant_id_catalog_variants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['variant_id'], ['catalog_variants.id'], name=op.f('fk_inventory_moves_variant_id_catalog_variants'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['warehouse_id'], ['inventory_warehouses.id'], name=op.f('fk_inventory_moves_warehouse_id_inventory_warehouses'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_inventory_moves'))
     )
@@ -165,7 +165,7 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_inventory_reservations_store_id_stores'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['variant_id'], ['catalog_variants.id'], name=op.f('fk_inventory_reservations_variant_id_catalog_variants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['variant_id'], ['catalog_variants.id'], name=op.f('fk_inventory_reservations_variant_id_catalog_variants'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['warehouse_id'], ['inventory_warehouses.id'], name=op.f('fk_inventory_reservations_warehouse_id_inventory_warehouses'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_inventory_reservations'))
     )
@@ -206,7 +206,7 @@ def upgrade():
     sa.CheckConstraint('reserved >= 0', name=op.f('ck_inventory_stock_levels_reserved_not_negative')),
     sa.ForeignKeyConstraint(['bin_id'], ['inventory_bins.id'], name=op.f('fk_inventory_stock_levels_bin_id_inventory_bins'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_inventory_stock_levels_store_id_stores'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['variant_id'], ['catalog_variants.id'], name=op.f('fk_inventory_stock_levels_variant_id_catalog_variants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['variant_id'], ['catalog_variants.id'], name=op.f('fk_inventory_stock_levels_variant_id_catalog_variants'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['warehouse_id'], ['inventory_warehouses.id'], name=op.f('fk_inventory_stock_levels_warehouse_id_inventory_warehouses'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_inventory_stock_levels')),
     sa.UniqueConstraint('variant_id', 'warehouse_id', name=op.f('uq_inventory_stock_levels_variant_id'))
@@ -225,7 +225,7 @@ def upgrade():
     sa.Column('store_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_inventory_transfer_lines_store_id_stores'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['transfer_id'], ['inventory_transfers.id'], name=op.f('fk_inventory_transfer_lines_transfer_id_inventory_transfers'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['variant_id'], ['catalog_variants.id'], name=op.f('fk_inventory_transfer_lines_variant_id_catalog_variants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['variant_id'], ['catalog_variants.id'], name=op.f('fk_inventory_transfer_lines_variant_id_catalog_variants'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_inventory_transfer_lines'))
     )
     with op.batch_alter_table('inventory_transfer_lines', schema=None) as batch_op:
