@@ -512,11 +512,6 @@ def test_make_run_runs_the_scheduler_in_process(app, cli, monkeypatch):
     assert scheduler_state(app) == {"scheduler": "not running in this process"}
 
 
-def test_the_job_store_table_comes_from_the_migration_and_db_check_ignores_it(app, cli):
-    assert "apscheduler_jobs" in sa.inspect(_db.engine).get_table_names()
-    assert cli("db", "check").output == "Models and migrations agree; database at head.\n"
-
-
 def test_the_scheduler_command_refuses_an_unmigrated_database(make_app, tmp_path):
     from flask.cli import ScriptInfo
 
