@@ -19,11 +19,11 @@ class ShippingSettings(Schema):
 
 
 seeded = []
-catalog = make_plugin("catalog")
-pricing = make_plugin("pricing", requires=["catalog"])
+wiki = make_plugin("wiki")
+glossary = make_plugin("glossary", requires=["wiki"])
 shipping = make_plugin("shipping", settings_schema=lambda: ShippingSettings,
                        store_enabled=lambda ctx: seeded.append((ctx.store.slug, ctx.settings["carrier"])))
-PLUGINS = [catalog, pricing, shipping]
+PLUGINS = [wiki, glossary, shipping]
 
 
 @pytest.fixture
@@ -43,10 +43,10 @@ def actions(db):
 
 
 def test_enabling_checks_requires_and_names_what_is_missing(registry, bare_store):
-    with pytest.raises(PluginStateError, match=f"plugin 'pricing' requires 'catalog', not enabled in store '{bare_store.slug}'"):
-        enable_plugin(registry, bare_store, "pricing")
-    enable_plugin(registry, bare_store, "catalog")
-    assert enable_plugin(registry, bare_store, "pricing") is True
+    with pytest.raises(PluginStateError, match=f"plugin 'glossary' requires 'wiki', not enabled in store '{bare_store.slug}'"):
+        enable_plugin(registry, bare_store, "glossary")
+    enable_plugin(registry, bare_store, "wiki")
+    assert enable_plugin(registry, bare_store, "glossary") is True
 
 
 def test_enabling_runs_store_enabled_with_the_plugins_settings(registry, bare_store, db):
@@ -56,27 +56,27 @@ def test_enabling_runs_store_enabled_with_the_plugins_settings(registry, bare_st
 
 
 def test_disabling_is_refused_while_an_enabled_plugin_requires_it(registry, bare_store, db):
-    enable_plugin(registry, bare_store, "catalog")
-    enable_plugin(registry, bare_store, "pricing")
-    with pytest.raises(PluginStateError, match="cannot disable 'catalog' .*: 'pricing' requires it"):
-        disable_plugin(registry, bare_store, "catalog")
-    disable_plugin(registry, bare_store, "pricing")
-    assert disable_plugin(registry, bare_store, "catalog") is True
+    enable_plugin(registry, bare_store, "wiki")
+    enable_plugin(registry, bare_store, "glossary")
+    with pytest.raises(PluginStateError, match="cannot disable 'wiki' .*: 'glossary' requires it"):
+        disable_plugin(registry, bare_store, "wiki")
+    disable_plugin(registry, bare_store, "glossary")
+    assert disable_plugin(registry, bare_store, "wiki") is True
 
 
 def test_a_plugin_newer_than_its_migration_cannot_be_enabled(registry, bare_store, db):
-    db.session.get(InstalledPlugin, "catalog").version = "0.9"
+    db.session.get(InstalledPlugin, "wiki").version = "0.9"
     with pytest.raises(PluginStateError, match=r"needs upgrade \(installed 1.0, migrated 0.9\): run `shopdesk db upgrade`"):
-        enable_plugin(registry, bare_store, "catalog")
+        enable_plugin(registry, bare_store, "wiki")
 
 
 def test_unknown_and_broken_plugins_are_refused_by_name(make_app, bare_store):
-    app = make_app(plugins=[make_plugin("orders", requires=["catalog"])], entry_points=[])
+    app = make_app(plugins=[make_plugin("parcels", requires=["wiki"])], entry_points=[])
     registry = app.extensions["shopdesk"]
-    with pytest.raises(PluginStateError, match="no plugin named 'order' is installed \\(did you mean 'orders'\\?\\)"):
-        enable_plugin(registry, bare_store, "order")
-    with pytest.raises(PluginStateError, match="plugin 'orders' is broken: requires 'catalog', which is not installed"):
-        enable_plugin(registry, bare_store, "orders")
+    with pytest.raises(PluginStateError, match="no plugin named 'parcel' is installed \\(did you mean 'parcels'\\?\\)"):
+        enable_plugin(registry, bare_store, "parcel")
+    with pytest.raises(PluginStateError, match="plugin 'parcels' is broken: requires 'wiki', which is not installed"):
+        enable_plugin(registry, bare_store, "parcels")
 
 
 def test_every_change_bumps_plugins_version_and_is_audited(registry, bare_store, db):
