@@ -153,20 +153,21 @@ def test_two_schedulers_running_the_job_at_once_apply_the_change_once(make_app, 
         "price_list_id": list_id, "sku": "TEE-M", "new_price": 990, "starts_at": start.isoformat()})
     applied, errors = [], []
     store_id = store.id
+    schedulers = [make_app() for _ in range(2)]  # two processes' apps, built before the race
 
-    def run():
-        other = make_app()
+    def run(other):
         try:
             with other.app_context(), use_store(store_id):
                 applied.append(apply_due_changes())
         except Exception as exc:  # a lost race may surface as a database error; count it
             errors.append(exc)
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
+    threads = [threading.Thread(target=run, args=(other,)) for other in schedulers]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    assert len(applied) + len(errors) == 2  # both schedulers ran
     assert sum(applied) == 1
     assert len(price_changes(db, store)) == 1
 
