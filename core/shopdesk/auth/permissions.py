@@ -55,11 +55,15 @@ HOST_PERMISSIONS = [
 
 
 def declared_permissions(registry) -> dict[str, Permission]:
-    """Every permission by name: the host's, then each working plugin's."""
-    found = {p.name: p for p in HOST_PERMISSIONS}
-    for result in registry.each("register_permissions"):
-        for permission in result.value or []:
-            found.setdefault(permission.name, permission)
+    """Every permission by name: the host's, then each working plugin's (computed once per
+    registry: every permission check of every request reads it, and it never changes)."""
+    found = getattr(registry, "_permissions", None)
+    if found is None:
+        found = {p.name: p for p in HOST_PERMISSIONS}
+        for result in registry.each("register_permissions"):
+            for permission in result.value or []:
+                found.setdefault(permission.name, permission)
+        registry._permissions = found
     return found
 
 
