@@ -9,6 +9,7 @@ store-scoped model is an error unless the query opts out with
 
 from contextvars import ContextVar
 from datetime import datetime, timezone
+from functools import lru_cache
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
@@ -114,12 +115,18 @@ def _filter_by_current_store(state):
                 "execution_options(all_stores=True)"
             )
         return
-    # Not propagated to loaded objects: this listener sees their lazy loads and refreshes
-    # too, and propagated options would pile up on long-lived objects with every refresh.
-    state.statement = state.statement.options(
-        with_loader_criteria(StoreScoped, lambda cls: cls.store_id == store_id, include_aliases=True,
-                             propagate_to_loaders=False)
-    )
+    state.statement = state.statement.options(_store_criteria(store_id))
+
+
+@lru_cache(maxsize=4096)
+def _store_criteria(store_id: int):
+    """The tenant filter of one store, built once: building it analyses the lambda again.
+
+    Not propagated to loaded objects: the listener above sees their lazy loads and refreshes
+    too, and propagated options would pile up on long-lived objects with every refresh.
+    """
+    return with_loader_criteria(StoreScoped, lambda cls: cls.store_id == store_id, include_aliases=True,
+                                propagate_to_loaders=False)
 
 
 @event.listens_for(Session, "before_flush")
@@ -150,6 +157,18 @@ def lock_row(model, row_id):
     else:
         db.session.execute(sa.select(model).where(model.__table__.primary_key.columns.values()[0] == row_id)
                            .with_for_update().execution_options(all_stores=True))
+
+
+def commit_keeping_objects():
+    """Commit without expiring the session's objects, so the answer to a write is built from
+    what was just written instead of reloading every object and relationship after the
+    commit. Only for objects the transaction wrote or loaded itself."""
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
 
 
 @event.listens_for(sa.engine.Engine, "connect")

@@ -178,8 +178,7 @@ def emit_many(events, *, batch: int = 5000) -> list[Event]:
                   for pk, row in zip(ids, chunk) for target in targets[row["name"]]]
         if wanted:
             conn.execute(sa.insert(deliveries), wanted)
-    if rows:
-        db.session.info.setdefault("shopdesk_emitted", True)
+            db.session.info["shopdesk_emitted"] = True  # wake the dispatcher only if it has work
     return [Event(r["event_id"], r["name"], r["version"], r["payload"], store_id, r["key"], now) for r in rows]
 
 

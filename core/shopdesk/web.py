@@ -84,8 +84,10 @@ def init_request_pipeline(app, csrf):
                 store = get_store(slug)
             except PluginStateError:
                 abort(404)
-        if role_of(current_user, store) is None or (token is not None and token.store_id != store.id):
+        role = role_of(current_user, store)
+        if role is None or (token is not None and token.store_id != store.id):
             abort(404)  # not a member, or a token of another store: the store does not exist
+        g._shopdesk_role = (current_user.id, store.id, role)  # permission checks reuse it
         g.store = store
         g._store_token = current_store_id.set(store.id)
         g.hooks = current_app.extensions["shopdesk"].for_store(store)

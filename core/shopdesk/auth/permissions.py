@@ -81,7 +81,8 @@ def permissions_in_store(user, store) -> frozenset[str]:
     cache = g.setdefault("_shopdesk_permissions", {})
     key = (user.id, store.id)
     if key not in cache:
-        role = role_of(user, store)
+        bound = g.get("_shopdesk_role")  # the request's own membership, read by bind_store
+        role = bound[2] if bound is not None and bound[:2] == key else role_of(user, store)
         registry = current_app.extensions["shopdesk"]
         if role is None:
             granted = frozenset()

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint, abort
 
 from shopdesk.api import page_of
 from shopdesk.auth.permissions import requires
-from shopdesk.db import db
+from shopdesk.db import commit_keeping_objects, db
 from shopdesk.idempotency import idempotent
 from shopdesk.registry import PluginError
 
@@ -98,7 +98,7 @@ class Orders(MethodView):
         draft = data.pop("draft")
         with service_call():
             order, created = create_order(g.hooks, data, place=not draft, number_apart=True)
-            db.session.commit()
+            commit_keeping_objects()  # the answer is the order as written, without reloading it
         return order, (201 if created else 200)
 
 

@@ -60,7 +60,8 @@ def _bump(executor, store_id) -> int:
 def find_by_external_id(channel: str, external_id: str | None):
     if not external_id:
         return None
-    return db.session.scalar(sa.select(Order).filter_by(channel=channel, external_id=external_id))
+    order_id = db.session.scalar(sa.select(Order.id).filter_by(channel=channel, external_id=external_id))
+    return None if order_id is None else db.session.get(Order, order_id)
 
 
 def _variants(skus):
@@ -128,7 +129,7 @@ def create_order(hooks, data: dict, *, place: bool = True, number_apart: bool = 
     twin that lost the race on the unique (store, channel, external_id) rolls the session
     back and returns the winner's order the same way. ``number_apart``: see ``next_number``.
     """
-    from .lifecycle import place as place_order
+    from .lifecycle import finish_placement, prepare_placement
 
     channel, external_id = data.get("channel", "manual"), data.get("external_id") or None
     existing = find_by_external_id(channel, external_id)
@@ -159,10 +160,11 @@ def create_order(hooks, data: dict, *, place: bool = True, number_apart: bool = 
                              discount=p["discount"], tax_rate=str(p["tax_rate"]), tax=p["tax"], total=p["total"],
                              price_trail=p["trail"], allocations=[])
                    for i, p in enumerate(lines)]
+    order.risk_scores = []
     db.session.add(order)
+    before = prepare_placement(hooks, order) if place else None
     try:
-        with db.session.begin_nested():
-            db.session.flush()
+        db.session.flush()
     except sa.exc.IntegrityError:
         db.session.rollback()
         winner = find_by_external_id(channel, external_id)
@@ -174,7 +176,7 @@ def create_order(hooks, data: dict, *, place: bool = True, number_apart: bool = 
     audited("created", order, after={"number": order.number, "channel": channel, "external_id": external_id,
                                      "total": order.total, "currency": order.currency})
     if place:
-        place_order(hooks, order)
+        finish_placement(hooks, order, before)
     else:
         emit_order("order.created", order)
     return order, True

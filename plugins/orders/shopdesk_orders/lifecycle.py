@@ -32,6 +32,13 @@ def reference(order) -> str:
 
 def transition(order, target: str, message: str, **data):
     """Move ``order`` to ``target`` (or raise IllegalTransition): timeline, audit, event."""
+    before = _set_status(order, target)
+    db.session.flush()
+    _record_transition(order, before, target, message, **data)
+
+
+def _set_status(order, target: str) -> str:
+    """Change the status (checked) and its timestamp in memory; returns the status before."""
     before = order.status
     states.check(before, target)
     order.status = target
@@ -42,7 +49,10 @@ def transition(order, target: str, message: str, **data):
         order.paid_at = now
     elif target == "cancelled":
         order.cancelled_at = now
-    db.session.flush()
+    return before
+
+
+def _record_transition(order, before: str, target: str, message: str, **data):
     note(order, target, message, **{"from": before, **data})
     audited(target, order, before={"status": before}, after={"status": target})
     emit_order(states.STATUS_EVENTS[target], order)
@@ -76,9 +86,17 @@ def out_of_stock(exc: OutOfStock) -> OrderError:
 
 
 def place(hooks, order):
-    """Validate, score, reserve stock (all or nothing) and mark the order placed."""
-    states.check(order.status, "placed")
+    """Validate, score, reserve stock (all or nothing) and mark a draft order placed."""
+    before = prepare_placement(hooks, order)
     db.session.flush()
+    finish_placement(hooks, order, before)
+
+
+def prepare_placement(hooks, order) -> str:
+    """Validate and risk-score ``order`` and set it placed, in memory only: a blocking problem
+    raises before anything is written. An order taken in and placed at once is then inserted
+    as placed, without a draft row to update. Returns the status before."""
+    states.check(order.status, "placed")
     view = snapshot(order)
     problems = _collected(hooks, "validate_order", order=view)
     blocking = [p for _, p in problems if p.blocking]
@@ -89,10 +107,14 @@ def place(hooks, order):
         raise OrderError(422, " ".join(p.message for p in blocking), dict(errors))
     order.warnings = [{"plugin": plugin, "code": p.code, "message": p.message, "field": p.field}
                       for plugin, p in problems]
-    for plugin, score in _collected(hooks, "score_risk", order=view):
-        db.session.add(OrderRisk(order_id=order.id, plugin=plugin, code=score.code, score=score.score,
-                                 reason=score.reason))
-    transition(order, "placed", f"Order placed: {money(order.total, order)}.")
+    order.risk_scores.extend(OrderRisk(plugin=plugin, code=score.code, score=score.score, reason=score.reason)
+                             for plugin, score in _collected(hooks, "score_risk", order=view))
+    return _set_status(order, "placed")
+
+
+def finish_placement(hooks, order, before: str):
+    """After the placed order is flushed: timeline, audit, event, then the stock reservation."""
+    _record_transition(order, before, "placed", f"Order placed: {money(order.total, order)}.")
     # Stock last: the inventory plugin's rows stay locked from here to the commit, so
     # everything else is written first and other orders of the same SKUs wait the least.
     if hooks.owns("reserve_stock"):

@@ -89,6 +89,7 @@ def test_hook_score_risk(api, new_order):
     order = new_order([("MUG", 1)], customer={"email": "new@example.com"})
     assert order["risk_scores"] == [{"plugin": "risky", "code": "new_customer", "score": 35,
                                      "reason": "First order from new@example.com"}]
+    assert order == api.get(f"/api/v1/orders/{order['id']}").get_json()  # the answer is what was stored
     snapshot = seen[0]
     assert (snapshot.number, snapshot.channel, snapshot.total, snapshot.lines[0].sku) == ("SO-01001", "web", 1000, "MUG")
     page = api.get(f"/s/shop/orders/{order['id']}").get_data(as_text=True)

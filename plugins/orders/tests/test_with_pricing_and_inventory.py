@@ -85,3 +85,11 @@ def test_a_split_shipment_consumes_from_each_warehouse_and_a_return_restocks(sto
     assert levels(stocked, "TEE-S") == {"MAIN": (1, 0), "EAST": (2, 0)}
     refund = stocked.post(f"/api/v1/orders/returns/{rma['id']}/refund", json={})
     assert refund.status_code == 201 and refund.get_json()["amount"] == 1300
+
+
+def test_the_answer_to_taking_an_order_in_is_the_order_as_stored(stocked):
+    """The API answers from the order it just wrote instead of reloading it: every field,
+    allocations and price trails included, must match a fresh read."""
+    order = place(stocked, [("TEE-S", 2), ("CAP", 1)], shipping_fee=300)
+    assert order["status"] == "placed" and order["lines"][0]["allocations"]
+    assert order == stocked.get(f"/api/v1/orders/{order['id']}").get_json()
