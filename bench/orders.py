@@ -3,15 +3,19 @@ the same rows, on PostgreSQL, in the same run.
 
 * **API:** a fresh schema is migrated; a store gets catalog, orders and (when installed)
   inventory and pricing; 30 SKUs, 40 units each in warehouse MAIN (received through the
-  inventory API), an API token. gunicorn serves ``shopdesk.app:create_app()`` with 4 workers
-  (gthread, 4 threads), the outbox on (events dispatched after commit, as in production).
-  8 client threads, each with one keep-alive connection, POST orders of 3 lines (distinct
+  inventory API), an API token. gunicorn runs with the shipped settings
+  (``contrib/deploy/gunicorn.conf.py``: sync workers, garbage collector frozen after start-up)
+  and 4 workers, the outbox on (events dispatched after commit, as in production).
+  8 client threads, each with its own connection, POST orders of 3 lines (distinct
   random SKUs, one unit each, a unique marketplace external id). Demand (1,440 units) is
   above stock (1,200), so the last units are fought over and some orders are refused (409).
   Before the clock starts the same 8 clients place a few orders of separate, plentiful
   warm-up SKUs, so every worker has opened its connections and compiled its statements (the
   raw side opens its connections before its clock starts too); they are left out of every
   count.
+* **Floor:** the same 8 clients then read a one-row page of the order list as often: the
+  cheapest authenticated API call (token, store, permission, one query, JSON). No write can
+  go faster through the API, so its rate bounds what the ratio can reach on this machine.
 * **Raw SQL:** in another schema, 8 psycopg connections do per order what placing boils down
   to: bump the store's counter, insert the order, a conditional stock UPDATE per line (all
   or nothing), insert the lines, insert an outbox row, commit.
@@ -124,9 +128,9 @@ class Api:
 def start_gunicorn(url, instance, port):
     env = dict(os.environ, SHOPDESK_DATABASE_URL=url, SHOPDESK_INSTANCE_PATH=str(instance),
                SHOPDESK_API_RATE_LIMIT="1000000 per minute")
-    command = [str(Path(sys.executable).parent / "gunicorn"), "--workers", "4", "--worker-class", "gthread",
-               "--threads", "4", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-               "shopdesk.app:create_app()"]
+    command = [str(Path(sys.executable).parent / "gunicorn"), "-c", str(ROOT / "contrib/deploy/gunicorn.conf.py"),
+               "--workers", "4", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+               "--access-logfile", os.devnull]
     server = subprocess.Popen(command, env=env, cwd=str(instance), start_new_session=True)
     return server
 
@@ -200,6 +204,15 @@ def api_side(url, plans, port):
 
         elapsed, results = run_threads(client, plans)
         counts = count_api(url)
+
+        def reader(index, orders, barrier):
+            me = Api(port, token)
+            barrier.wait()
+            for _ in orders:
+                status, answer = me.call("GET", "/api/v1/orders?page_size=1")
+                assert status == 200, answer
+
+        floor_elapsed, _ = run_threads(reader, plans)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -211,7 +224,7 @@ def api_side(url, plans, port):
     lost = len(set(acknowledged) ^ set(counts["ids"]))
     return {"elapsed": elapsed, "placed": len(acknowledged), "refused": sum(r[1] for r in results),
             "errors": errors, "latencies": latencies, "oversold": oversold, "lost": lost, "enabled": enabled,
-            "outbox": counts["outbox"]}
+            "outbox": counts["outbox"], "floor_elapsed": floor_elapsed}
 
 
 def count_api(url):
@@ -334,6 +347,8 @@ def main():
     print(f"API (gunicorn 4 workers): {a_rate:7.1f} orders/s  p50 {p50:.1f} ms  p99 {p99:.1f} ms  "
           f"placed {api['placed']}  refused {api['refused']}  order.placed events {api['outbox']}  "
           f"oversold {api['oversold']}  lost {api['lost']}")
+    floor = total / api["floor_elapsed"]
+    print(f"floor (one-row order list, same clients): {floor:7.1f} requests/s, {floor / r_rate:.2f} of raw SQL")
     print(f"raw SQL (8 connections):  {r_rate:7.1f} orders/s  placed {raw['placed']}  refused {raw['refused']}  "
           f"oversold {raw['oversold']}  lost {raw['lost']}")
     print(f"orders: ratio {a_rate / r_rate:.2f} (API orders/s / raw SQL orders/s) p50 {p50:.1f} ms p99 {p99:.1f} ms "

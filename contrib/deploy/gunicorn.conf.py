@@ -3,22 +3,35 @@
 Every worker builds its own app (no preload): each gets its own database pool and its own
 event dispatcher thread, and nothing is shared across a fork. Run the scheduler as its own
 process (`shopdesk scheduler`, see shopdesk-scheduler.service), never inside the workers.
+
+Sync workers, behind a buffering proxy (nginx, a load balancer): Shopdesk's requests spend
+their time in Python and the database, not waiting on clients. A sync worker takes a
+connection only when it is idle, so requests spread over the workers. Threaded workers
+keep each keep-alive connection on the worker that accepted it: several requests then share
+one interpreter lock while other workers idle. bench/orders.py measured a p99 about twice
+as long with 4 threads per worker.
 """
 
+import gc
 import multiprocessing
 import os
 
 wsgi_app = "shopdesk.app:create_app()"
 bind = os.environ.get("SHOPDESK_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("SHOPDESK_WORKERS", multiprocessing.cpu_count() * 2 + 1))
-worker_class = "gthread"
-threads = int(os.environ.get("SHOPDESK_THREADS", 4))
+worker_class = "sync"
 timeout = 60
 graceful_timeout = 30
-keepalive = 5
 max_requests = 2000          # recycle workers now and then, jittered so they do not all restart at once
 max_requests_jitter = 200
 accesslog = "-"
 errorlog = "-"
 # Forwarded headers are trusted by the app itself (SHOPDESK_TRUSTED_PROXIES), not by gunicorn.
 forwarded_allow_ips = "127.0.0.1"
+
+
+def post_worker_init(worker):
+    """Move the app's long-lived objects (models, schemas, hook callers) out of the garbage
+    collector's sight once the worker has built the app: full collections then walk only
+    what requests allocate. This cut the orders benchmark's p99 by about a quarter."""
+    gc.freeze()
