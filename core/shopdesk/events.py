@@ -17,6 +17,7 @@ import logging
 import threading
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timedelta
 
 import click
@@ -161,7 +162,7 @@ def emit_many(events, *, batch: int = 5000) -> list[Event]:
             etype = known.get(name)
             if etype is None:
                 raise UnknownEvent(f"unknown event type '{name}': declare it with register_event_types")
-            types[name] = (etype.schema(), etype.version)
+            types[name] = (_schema_instance(etype.schema), etype.version)
             targets[name] = [t for kind in TARGET_KINDS.values() for t in kind.targets(store, name)]
         schema, version = types[name]
         data = schema.dump(schema.load(payload))  # marshmallow's ValidationError names the fields
@@ -180,6 +181,12 @@ def emit_many(events, *, batch: int = 5000) -> list[Event]:
             conn.execute(sa.insert(deliveries), wanted)
             db.session.info["shopdesk_emitted"] = True  # wake the dispatcher only if it has work
     return [Event(r["event_id"], r["name"], r["version"], r["payload"], store_id, r["key"], now) for r in rows]
+
+
+@lru_cache(maxsize=None)
+def _schema_instance(schema_class):
+    """One instance per payload schema: building one copies every field."""
+    return schema_class()
 
 
 @sa_event.listens_for(Session, "after_commit")

@@ -83,8 +83,13 @@ def revoke_token(token: ApiToken):
 
 def authenticate(plain: str) -> ApiToken | None:
     """The active token for a bearer value, or None; notes when it was used."""
-    token = db.session.scalar(sa.select(ApiToken).filter_by(token_hash=_digest(plain))
-                              .execution_options(all_stores=True))
+    from ..stores import Store
+
+    # The token's store comes in the same query: the request binds it next, from the session.
+    row = db.session.execute(sa.select(ApiToken, Store).join(Store, Store.id == ApiToken.store_id)
+                             .where(ApiToken.token_hash == _digest(plain))
+                             .execution_options(all_stores=True)).first()
+    token = row[0] if row is not None else None
     if token is None or not token.active or not token.user.active:
         return None
     now = utcnow()

@@ -85,7 +85,7 @@ class Orders(MethodView):
 
     @idempotent
     @requires("orders.write")
-    @api.arguments(OrderInSchema)
+    @api.arguments(OrderInSchema())  # an instance: a class is instantiated on every request
     @api.response(201, OrderOutSchema)
     @api.alt_response(200, schema=OrderOutSchema, description="The channel's external id was known: "
                                                               "the existing order, nothing created.")
