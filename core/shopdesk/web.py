@@ -20,7 +20,7 @@ from .auth.permissions import EXEMPT_PERMISSION_ENDPOINTS, declared_permission
 from .auth.roles import role_of
 from .auth.tokens import authenticate
 from .db import current_store_id, db
-from .stores import PluginStateError, Store, get_store
+from .stores import PluginStateError, get_store
 
 log = logging.getLogger(__name__)
 
@@ -69,9 +69,10 @@ def init_request_pipeline(app, csrf):
         is_api = request.path.startswith(API_PREFIX + "/")
         token = current_token()
         if is_api and token is not None:
-            store = db.session.get(Store, token.store_id)  # the only store a token can see
+            store = token.store  # the only store a token can see, loaded with the token
             if (request.headers.get(STORE_HEADER) or store.slug) != store.slug:
                 abort(404)
+            role = token.membership.role if token.membership is not None else None
         else:
             slug = (request.headers.get(STORE_HEADER) or None) if is_api else g.get("store_slug")
             if slug is None:
@@ -84,7 +85,7 @@ def init_request_pipeline(app, csrf):
                 store = get_store(slug)
             except PluginStateError:
                 abort(404)
-        role = role_of(current_user, store)
+            role = role_of(current_user, store)
         if role is None or (token is not None and token.store_id != store.id):
             abort(404)  # not a member, or a token of another store: the store does not exist
         g._shopdesk_role = (current_user.id, store.id, role)  # permission checks reuse it

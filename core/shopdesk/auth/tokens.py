@@ -32,6 +32,12 @@ class ApiToken(StoreScoped, Timestamps, db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     user: Mapped[User] = relationship(lazy="joined")
+    # Loaded with the token, so a token request reads its token, store and role in one query.
+    store: Mapped["Store"] = relationship(lazy="joined")  # noqa: F821
+    membership: Mapped["Membership | None"] = relationship(  # noqa: F821
+        primaryjoin="and_(ApiToken.user_id == foreign(Membership.user_id), "
+                    "ApiToken.store_id == foreign(Membership.store_id))",
+        viewonly=True, uselist=False, lazy="joined")
 
     @property
     def active(self) -> bool:
@@ -83,13 +89,8 @@ def revoke_token(token: ApiToken):
 
 def authenticate(plain: str) -> ApiToken | None:
     """The active token for a bearer value, or None; notes when it was used."""
-    from ..stores import Store
-
-    # The token's store comes in the same query: the request binds it next, from the session.
-    row = db.session.execute(sa.select(ApiToken, Store).join(Store, Store.id == ApiToken.store_id)
-                             .where(ApiToken.token_hash == _digest(plain))
-                             .execution_options(all_stores=True)).first()
-    token = row[0] if row is not None else None
+    token = db.session.scalar(sa.select(ApiToken).filter_by(token_hash=_digest(plain))
+                              .execution_options(all_stores=True))
     if token is None or not token.active or not token.user.active:
         return None
     now = utcnow()
