@@ -92,3 +92,22 @@ def test_behind_a_proxy_the_forwarded_address_and_scheme_count(make_app):
     assert answer.status_code == 401 and "Strict-Transport-Security" in answer.headers
     assert client.post("/login", data=wrong, headers=first).status_code == 429
     assert client.post("/login", data=wrong, headers=second).status_code == 401
+
+
+def test_a_request_body_over_the_upload_limit_is_refused_naming_the_limit(make_app, db, user, token_for):
+    from shopdesk.stores import create_store
+
+    app = make_app(SHOPDESK_MAX_UPLOAD_MB=1)
+    with app.app_context():
+        token = token_for(user, create_store("big", "Big", owner=user))
+        two_megabytes = "x" * (2 * 1024 * 1024)
+        client = app.test_client()
+        answer = client.post("/api/v1/webhooks", headers={"Authorization": f"Bearer {token}"},
+                             json={"url": "https://example.com/hook", "events": ["*"], "note": two_megabytes})
+        assert answer.status_code == 413, answer.get_json()
+        assert answer.get_json()["message"] == ("The request body is larger than the 1 MB this server accepts "
+                                                "(SHOPDESK_MAX_UPLOAD_MB).")
+        page = client.post("/login", data={"email": "owner@example.com", "password": two_megabytes})
+        assert page.status_code == 413 and "larger than the 1 MB" in page.get_data(as_text=True)
+        assert client.post("/api/v1/webhooks", headers={"Authorization": f"Bearer {token}"},
+                           json={"url": "https://example.com/hook", "events": ["*"]}).status_code != 413

@@ -6,10 +6,11 @@ import secrets
 from pathlib import Path
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext
 from flask_bootstrap import Bootstrap5
 from flask_wtf import CSRFProtect
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
 from . import api as api_module
@@ -72,6 +73,9 @@ def create_app(config: dict | None = None, *, plugins=(), entry_points=None) -> 
         app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["SHOPDESK_DATABASE_URL"]
     app.config.update(config)
     app.config.setdefault("SQLALCHEMY_DATABASE_URI", f"sqlite:///{instance / 'shopdesk.db'}")
+    # A request body above this (an import, an image) is refused with 413 before it is read.
+    if app.config.get("MAX_CONTENT_LENGTH") is None:  # Flask's default: no limit at all
+        app.config["MAX_CONTENT_LENGTH"] = int(app.config.get("SHOPDESK_MAX_UPLOAD_MB", 64)) * 1024 * 1024
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(instance)
     if not app.config.get("SHOPDESK_SETTINGS_KEY"):
@@ -142,6 +146,10 @@ def _register_error_pages(app, api):
 
     @app.errorhandler(HTTPException)
     def http_error(exc):
+        if isinstance(exc, RequestEntityTooLarge):
+            exc.description = gettext("The request body is larger than the %(mb)s MB this server accepts "
+                                      "(SHOPDESK_MAX_UPLOAD_MB).", mb=app.config["MAX_CONTENT_LENGTH"] // 1048576)
+            exc.data = {"message": exc.description}
         if request.path.startswith("/api/"):
             if isinstance(exc, CSRFError):
                 exc.data = {"message": f"{exc.description} Send the X-CSRFToken header with a session, "

@@ -17,8 +17,8 @@ import logging
 import threading
 import uuid
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 import click
 import sqlalchemy as sa

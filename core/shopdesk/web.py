@@ -19,7 +19,7 @@ from .api import API_PREFIX, STORE_HEADER
 from .auth.permissions import EXEMPT_PERMISSION_ENDPOINTS, declared_permission
 from .auth.roles import role_of
 from .auth.tokens import authenticate
-from .db import current_store_id, db
+from .db import current_store_id
 from .stores import PluginStateError, get_store
 
 log = logging.getLogger(__name__)

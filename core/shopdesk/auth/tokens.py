@@ -7,6 +7,7 @@ adds nothing). Tokens expire, can be revoked, and remember when they were last u
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -14,6 +15,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .. import audit
 from ..db import StoreScoped, Timestamps, UTCDateTime, db, utcnow
 from .models import User
+
+if TYPE_CHECKING:
+    from ..stores import Store
+    from .roles import Membership
 
 PREFIX = "sdk_"
 LAST_USED_PRECISION = timedelta(minutes=1)  # don't write on every request
@@ -33,8 +38,8 @@ class ApiToken(StoreScoped, Timestamps, db.Model):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     user: Mapped[User] = relationship(lazy="joined")
     # Loaded with the token, so a token request reads its token, store and role in one query.
-    store: Mapped["Store"] = relationship(lazy="joined")  # noqa: F821
-    membership: Mapped["Membership | None"] = relationship(  # noqa: F821
+    store: Mapped["Store"] = relationship(lazy="joined")
+    membership: Mapped["Membership | None"] = relationship(
         primaryjoin="and_(ApiToken.user_id == foreign(Membership.user_id), "
                     "ApiToken.store_id == foreign(Membership.store_id))",
         viewonly=True, uselist=False, lazy="joined")
