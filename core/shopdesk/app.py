@@ -146,7 +146,8 @@ def _register_error_pages(app, api):
 
     @app.errorhandler(HTTPException)
     def http_error(exc):
-        if isinstance(exc, RequestEntityTooLarge):
+        if isinstance(exc, RequestEntityTooLarge) and not (getattr(exc, "data", None) or {}).get("message"):
+            # Werkzeug's refusal of a body over MAX_CONTENT_LENGTH (a plugin's own 413 says its own limit)
             exc.description = gettext("The request body is larger than the %(mb)s MB this server accepts "
                                       "(SHOPDESK_MAX_UPLOAD_MB).", mb=app.config["MAX_CONTENT_LENGTH"] // 1048576)
             exc.data = {"message": exc.description}
