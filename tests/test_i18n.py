@@ -3,6 +3,7 @@ the reader's way, and plugins bring their own catalogues."""
 
 import io
 import re
+from collections import defaultdict
 from datetime import datetime, timezone
 from html.parser import HTMLParser
 from pathlib import Path
@@ -93,6 +94,28 @@ def test_the_committed_mo_files_are_compiled_from_the_po_files(folder, locale):
     compiled.seek(0)
     assert contents(read_mo(compiled)) == contents(read_catalogue(messages / "messages.mo")), \
         "messages.mo is stale: run `make translations`"
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_message_shared_by_catalogues_reads_the_same_in_each_language(locale):
+    """The host merges every catalogue into one gettext domain, so a message that two packages
+    both mark shows one translation on all their pages: the one merged last. Same meaning: same
+    words in every catalogue. Different meaning: a message context, `pgettext("transfer", "From")`."""
+    translations = defaultdict(dict)  # (context, msgid) -> {package: translation}
+    for folder in CATALOGUES:
+        po = read_catalogue(folder / locale / "LC_MESSAGES" / "messages.po")
+        for key, string in contents(po).items():
+            if all(string) if isinstance(string, tuple) else string:
+                translations[key][ids(folder.parent)] = string
+    differing = {key: by_package for key, by_package in translations.items() if len(set(by_package.values())) > 1}
+    if differing:
+        pytest.fail(
+            f"{locale}: these messages read differently from one catalogue to another, yet the merged "
+            "domain shows only one of them on every page. Same meaning: use the same words in every "
+            'catalogue; different meaning: give the message a context, pgettext("transfer", "From").\n'
+            + "\n".join(f"  {'' if context is None else context + ' | '}{msgid!r}: "
+                        + ", ".join(f"{package} {string}" for package, string in by_package.items())
+                        for (context, msgid), by_package in differing.items()), pytrace=False)
 
 
 def test_host_labels_stored_in_english_have_catalogue_entries():

@@ -24,7 +24,7 @@ def pinned_first(query):
 
 class NoteForm(FlaskForm):
     title = StringField(lazy_gettext("Title"), validators=[DataRequired(), Length(max=200)])
-    body = TextAreaField(lazy_gettext("Note"), validators=[Length(max=20000)], render_kw={"rows": 6})
+    body = TextAreaField(lazy_gettext("Text"), validators=[Length(max=20000)], render_kw={"rows": 6})
     pinned = BooleanField(lazy_gettext("Pin it to the dashboard"))
     submit = SubmitField(lazy_gettext("Save note"))
 
