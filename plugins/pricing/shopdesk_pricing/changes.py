@@ -16,10 +16,12 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from shopdesk import audit
 from shopdesk.db import db, utcnow
 from shopdesk.stores import Store
+from shopdesk_catalog.events import emit_product
 from shopdesk_catalog.models import Category, Product, ProductTag, Variant
 
 from .models import PriceApproval, PriceList, PriceListItem, ScheduledChange
@@ -276,13 +278,18 @@ def decide(approval: PriceApproval, user, approve: bool):
 # --- catalog prices and bulk updates ------------------------------------------------------------
 
 
-def write_catalog_price(variant, price: int, reason: str, currency: str):
-    """The catalog variant's own list price (the fallback when no price list has it)."""
+def write_catalog_price(variant, price: int, reason: str, currency: str, *, announce: bool = True) -> bool:
+    """The catalog variant's own list price (the fallback when no price list has it). The
+    catalog's ``product.updated`` announces it, as it would a price changed in the catalog;
+    ``announce=False`` leaves that to a caller changing many variants. True if it changed."""
     before = variant.price
     if before == price:
-        return
+        return False
     variant.price = price
     audit_price(variant, "catalog", 1, before, price, currency, reason)
+    if announce:
+        emit_product("product.updated", variant.product)
+    return True
 
 
 @dataclass
@@ -365,8 +372,9 @@ def bulk_apply(settings, store, user, selection: BulkSelection):
                                      r["currency"]) for r in refused])
     price_list = db.session.get(PriceList, selection.price_list_id) if selection.price_list_id else None
     variants = {v.id: v for v in db.session.scalars(
-        sa.select(Variant).where(Variant.id.in_([r["variant_id"] for r in rows])))} if rows else {}
-    approvals = []
+        sa.select(Variant).where(Variant.id.in_([r["variant_id"] for r in rows]))
+        .options(selectinload(Variant.product)))} if rows else {}
+    approvals, repriced = [], {}
     for row in rows:
         variant = variants[row["variant_id"]]
         if row["verdict"] == "approval":
@@ -377,8 +385,10 @@ def bulk_apply(settings, store, user, selection: BulkSelection):
                                        old_price=row["old_price"]))
         elif price_list is not None:
             write_list_price(price_list, variant, row["min_quantity"], row["new_price"], "bulk update")
-        else:
-            write_catalog_price(variant, row["new_price"], "bulk update", store.currency)
+        elif write_catalog_price(variant, row["new_price"], "bulk update", store.currency, announce=False):
+            repriced[variant.product_id] = variant.product
+    for product in repriced.values():  # one product.updated per product, however many variants
+        emit_product("product.updated", product)
     audit.record("pricing.bulk_update", object_type="price_list" if price_list else "catalog",
                  object_id=price_list.id if price_list else None,
                  after={"rows": len(rows), "approvals": len(approvals),

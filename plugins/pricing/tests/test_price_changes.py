@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from shopdesk.audit import AuditEntry
 from shopdesk.db import utcnow
+from shopdesk.events import OutboxEvent
 from shopdesk.stores import use_store
 from shopdesk_catalog.models import Variant
 from shopdesk_pricing.changes import apply_due_changes
@@ -219,6 +220,9 @@ def test_bulk_preview_shows_what_apply_then_does(client, db, store, shop, config
         prices = dict(db.session.execute(sa.select(Variant.sku, Variant.price)).all())
     assert prices == {"TEE-S": 1161, "TEE-M": 1161, "TEE-L": 1161, "MUG-1": 800}
     assert len(price_changes(db, store)) == 3
+    with use_store(store):  # the catalog's subscribers hear of it: once for the product, not per SKU
+        announced = db.session.scalars(sa.select(OutboxEvent.payload).filter_by(name="product.updated")).all()
+    assert [sorted(p["skus"]) for p in announced] == [["TEE-L", "TEE-M", "TEE-S"]]
 
 
 def test_bulk_update_of_one_list_by_brand_and_amount(client, db, store, shop):
