@@ -15,7 +15,7 @@ import math
 import re
 
 from .auth.models import create_user
-from .auth.permissions import EXEMPT_PERMISSION_ENDPOINTS, declared_permission
+from .auth.permissions import declared_permission, exempt_from_permission
 from .demo import fill_with_demo_data
 from .stores import create_store
 
@@ -46,7 +46,7 @@ def undeclared_routes(app, prefix: str = "") -> list[str]:
     """Routes (under ``prefix``) that name no permission: the guard refuses them at run time."""
     missing = []
     for rule in app.url_map.iter_rules():
-        if rule.endpoint in EXEMPT_PERMISSION_ENDPOINTS or not rule.rule.startswith(prefix):
+        if exempt_from_permission(app, rule.endpoint) or not rule.rule.startswith(prefix):
             continue
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             if declared_permission(app, rule.endpoint, method) is None:

@@ -16,7 +16,7 @@ from flask_login import current_user
 from flask_smorest import abort as api_abort
 
 from .api import API_PREFIX, STORE_HEADER
-from .auth.permissions import EXEMPT_PERMISSION_ENDPOINTS, declared_permission
+from .auth.permissions import declared_permission, exempt_from_permission
 from .auth.roles import role_of
 from .auth.tokens import authenticate
 from .db import current_store_id
@@ -101,7 +101,7 @@ def init_request_pipeline(app, csrf):
     @app.before_request
     def guard_route():
         endpoint = request.endpoint
-        if endpoint is None or endpoint in EXEMPT_PERMISSION_ENDPOINTS:
+        if endpoint is None or exempt_from_permission(app, endpoint):
             return None
         if declared_permission(app, endpoint, request.method) is None:
             log.error("route %s %s declares no permission: refused", request.method, endpoint)

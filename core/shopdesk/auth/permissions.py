@@ -8,7 +8,7 @@ refused at run time, and a test walks every route so a plugin cannot forget.
 from dataclasses import dataclass
 from functools import wraps
 
-from flask import abort, current_app, g, request
+from flask import Blueprint, abort, current_app, g, request
 from flask_login import current_user
 
 from ..i18n import N_
@@ -146,6 +146,16 @@ def enforce(permission: str):
         abort(404)
     if not allowed(permission):
         abort(403, description=f"You need the '{permission}' permission in this store.")
+
+
+def exempt_from_permission(app, endpoint: str) -> bool:
+    """Routes that declare no permission: the host's static files and API document, and any
+    blueprint's static folder (a plugin's scripts and styles: the CSP allows no inline ones)."""
+    if endpoint in EXEMPT_PERMISSION_ENDPOINTS:
+        return True
+    view = app.view_functions.get(endpoint)
+    return getattr(view, "__name__", "") == "send_static_file" and isinstance(getattr(view, "__self__", None),
+                                                                             Blueprint)
 
 
 def declared_permission(app, endpoint: str, method: str | None = None):

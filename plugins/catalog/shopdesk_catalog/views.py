@@ -21,7 +21,7 @@ from .models import PRODUCT_STATUSES, Brand, Product, ProductImage, Tag
 from .rendering import description_html
 from .schemas import ProductBulkSchema, ProductQuerySchema
 
-bp = Blueprint("catalog", __name__, url_prefix="/catalog", template_folder="templates")
+bp = Blueprint("catalog", __name__, url_prefix="/catalog", template_folder="templates", static_folder="static")
 
 PAGE_SIZE = 25
 FILTERS = ("q", "status", "category_id", "brand_id", "tag_id", "without_images", "sort")

@@ -1,5 +1,7 @@
 """Bulk actions over selected products: archive, tag, untag, change category; all audited."""
 
+import re
+
 API = "/api/v1/catalog/products"
 
 
@@ -79,3 +81,15 @@ def test_the_list_page_runs_bulk_actions_on_the_ticked_products(client, db, stor
     nothing = client.post("/s/acme/catalog/products/bulk", data={"action": "archive"}, follow_redirects=True)
     assert "ids:" in nothing.get_data(as_text=True)
     assert len(h.audit_entries(db, store, "catalog.product.bulk")) == 3
+
+
+def test_the_list_page_has_a_select_all_box_whose_script_members_can_load(app, client):
+    make(client, "Tee")
+    page = client.get("/s/acme/catalog/products/").get_data(as_text=True)
+    assert 'id="select-all"' in page
+    script = re.search(r'<script src="(/s/acme/catalog/static/select_all\.js)"></script>', page).group(1)
+    served = client.get(script)
+    assert served.status_code == 200 and "select-all" in served.get_data(as_text=True)
+    assert served.mimetype in ("text/javascript", "application/javascript")
+    stranger = app.test_client().get(script)  # signed out: the store's files are not public
+    assert stranger.status_code in (302, 401) and "select-all" not in stranger.get_data(as_text=True)
