@@ -22,12 +22,13 @@ import os
 import random
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 import psycopg
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
+
+from harness import run_threads, scratch_schemas
 
 WORKERS = 8
 SKUS = 50
@@ -38,23 +39,6 @@ DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 def _plan(per_worker):
     rng = random.Random(7)
     return [[rng.randrange(SKUS) for _ in range(per_worker)] for _ in range(WORKERS)]
-
-
-def _run_threads(target, plans):
-    barrier = threading.Barrier(WORKERS + 1)
-    results = [None] * WORKERS
-
-    def run(index):
-        results[index] = target(plans[index], barrier)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(WORKERS)]
-    for thread in threads:
-        thread.start()
-    barrier.wait()
-    start = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    return time.perf_counter() - start, results
 
 
 def service(url, schema, plans):
@@ -91,7 +75,7 @@ def service(url, schema, plans):
         db.session.commit()
         store_id = store.id
 
-    def worker(plan, barrier):
+    def worker(_index, plan, barrier):
         granted = refused = 0
         with app.app_context():
             hooks = registry.for_store(db.session.get(Store, store_id))
@@ -110,7 +94,7 @@ def service(url, schema, plans):
             db.session.remove()
         return granted, refused
 
-    elapsed, results = _run_threads(worker, plans)
+    elapsed, results = run_threads(worker, plans)
     with app.app_context(), use_store(store_id):
         over = db.session.scalar(sa.select(sa.func.count()).select_from(StockLevel)
                                  .where(StockLevel.reserved > StockLevel.on_hand))
@@ -130,7 +114,7 @@ def raw(dsn, schema, plans):
             cur.executemany(f"INSERT INTO {schema}.levels (id, on_hand) VALUES (%s, %s)",
                             [(n, UNITS) for n in range(SKUS)])
 
-    def worker(plan, barrier):
+    def worker(_index, plan, barrier):
         granted = refused = 0
         with psycopg.connect(dsn) as conn:
             barrier.wait()
@@ -144,7 +128,7 @@ def raw(dsn, schema, plans):
                     refused += 1
         return granted, refused
 
-    elapsed, results = _run_threads(worker, plans)
+    elapsed, results = run_threads(worker, plans)
     with psycopg.connect(dsn) as conn:
         over = conn.execute(f"SELECT count(*) FROM {schema}.levels WHERE reserved > on_hand").fetchone()[0]
     granted = sum(g for g, _ in results)
@@ -159,18 +143,9 @@ def main():
     plans = _plan(args.per_worker)
     total = WORKERS * args.per_worker
     dsn = args.postgres.replace("postgresql+psycopg://", "postgresql://")
-    suffix = f"{os.getpid()}_{int(time.time())}"
-    schemas = {"service": f"bench_inventory_{suffix}", "raw": f"bench_inventory_raw_{suffix}"}
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        for schema in schemas.values():
-            conn.execute(f"CREATE SCHEMA {schema}")
-    try:
+    with scratch_schemas(dsn, service="bench_inventory", raw="bench_inventory_raw") as schemas:
         s_time, s_granted, s_refused, s_over = service(args.postgres, schemas["service"], plans)
         r_time, r_granted, r_refused, r_over = raw(dsn, schemas["raw"], plans)
-    finally:
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            for schema in schemas.values():
-                conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
     s_rate, r_rate = total / s_time, total / r_time
     print(f"stock: {SKUS} SKUs x {UNITS} units; {WORKERS} workers x {args.per_worker} one-unit reservations")
     print(f"service (reserve_stock hook): {s_rate:8.0f} reservations/s  granted {s_granted}  refused {s_refused}  "

@@ -37,11 +37,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import psycopg
+
+from harness import run_threads, scratch_schemas
 
 CLIENTS = 8
 SKUS = 30
@@ -57,23 +58,6 @@ ROOT = Path(__file__).resolve().parent.parent
 def plan(per_client):
     rng = random.Random(11)
     return [[rng.sample(range(SKUS), LINES) for _ in range(per_client)] for _ in range(CLIENTS)]
-
-
-def run_threads(target, plans):
-    barrier = threading.Barrier(CLIENTS + 1)
-    results = [None] * CLIENTS
-
-    def run(index):
-        results[index] = target(index, plans[index], barrier)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(CLIENTS)]
-    for thread in threads:
-        thread.start()
-    barrier.wait()
-    start = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    return time.perf_counter() - start, results
 
 
 # --- the API side -------------------------------------------------------------------------
@@ -323,18 +307,9 @@ def main():
     plans = plan(args.per_client)
     total = CLIENTS * args.per_client
     dsn = args.postgres.replace("postgresql+psycopg://", "postgresql://")
-    suffix = f"{os.getpid()}_{int(time.time())}"
-    schemas = {"api": f"bench_orders_{suffix}", "raw": f"bench_orders_raw_{suffix}"}
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        for schema in schemas.values():
-            conn.execute(f"CREATE SCHEMA {schema}")
-    try:
+    with scratch_schemas(dsn, api="bench_orders", raw="bench_orders_raw") as schemas:
         api = api_side(with_search_path(args.postgres, schemas["api"]), plans, args.port)
         raw = raw_side(dsn, schemas["raw"], plans)
-    finally:
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            for schema in schemas.values():
-                conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
     missing = [p for p in ("inventory", "pricing") if p not in api["enabled"]]
     print(f"plugins enabled: {', '.join(api['enabled'])}"
           + (f" (not installed: {', '.join(missing)}; run without them)" if missing else ""))
