@@ -132,14 +132,21 @@ def sort_argument(names: list[str], default: str):
 
 
 def page_of(query, pagination, sort: str, columns: dict):
-    """Apply the sort and one page of pagination to a select; sets the item count for headers."""
-    import sqlalchemy as sa
-
+    """Apply the client's sort and one page of pagination to a select; the page's rows."""
     from .db import db
 
     descending = sort.startswith("-")
     order = [columns[sort.lstrip("-")]] + ([columns["id"]] if "id" in columns else [])  # id breaks ties
-    ordered = query.order_by(*(c.desc() if descending else c.asc() for c in order))
+    return db.session.scalars(one_page(query, pagination, *(c.desc() if descending else c.asc() for c in order))).all()
+
+
+def one_page(query, pagination, *order_by):
+    """``query`` in ``order_by`` order, cut to the requested page: a select to execute. Sets
+    the item count for flask-smorest's pagination headers (one count query)."""
+    import sqlalchemy as sa
+
+    from .db import db
+
     pagination.item_count = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
-    return db.session.scalars(ordered.offset(pagination.first_item).limit(pagination.page_size)).all()
+    return query.order_by(*order_by).offset(pagination.first_item).limit(pagination.page_size)
 

@@ -17,7 +17,7 @@ PUBLIC = "public"
 SIGNED_IN = "signed-in"
 BUILTIN_ROLES = ("owner", "manager", "operator", "viewer")
 # Framework routes that serve files or the API description: no store, no data.
-EXEMPT_PERMISSION_ENDPOINTS = {"static", "bootstrap.static", "api-docs.openapi_json"}
+EXEMPT_PERMISSION_ENDPOINTS = {"static", "api-docs.openapi_json"}  # blueprint static folders: see below
 
 
 @dataclass(frozen=True)

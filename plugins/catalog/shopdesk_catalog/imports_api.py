@@ -15,6 +15,7 @@ from flask_smorest import Blueprint, abort
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
+from shopdesk.api import one_page
 from shopdesk.auth.permissions import requires
 from shopdesk.db import db
 
@@ -117,9 +118,7 @@ class Imports(MethodView):
     def get(self, filters, pagination_parameters):
         """The store's imports, newest first."""
         query = sa.select(ImportRun).filter_by(**filters)
-        pagination_parameters.item_count = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-        return db.session.scalars(query.order_by(ImportRun.id.desc()).offset(pagination_parameters.first_item)
-                                  .limit(pagination_parameters.page_size)).all()
+        return db.session.scalars(one_page(query, pagination_parameters, ImportRun.id.desc())).all()
 
     @requires("catalog.write")
     @api.arguments(UploadSchema, location="files")

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask import Response, current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
+from shopdesk.api import one_page
 from shopdesk.auth.permissions import requires
 from shopdesk.commerce import OutOfStock, StockLine
 from shopdesk.db import db, utcnow
@@ -144,11 +145,8 @@ class Levels(MethodView):
             low = sa.and_(StockLevel.reorder_point.is_not(None),
                           StockLevel.on_hand - StockLevel.reserved < StockLevel.reorder_point)
             query = query.where(low if filters["low"] else sa.not_(low))
-        pagination_parameters.item_count = db.session.scalar(
-            sa.select(sa.func.count()).select_from(query.subquery()))
-        rows = db.session.execute(query.order_by(Variant.sku, Warehouse.priority, Warehouse.code)
-                                  .offset(pagination_parameters.first_item)
-                                  .limit(pagination_parameters.page_size)).all()
+        rows = db.session.execute(one_page(query, pagination_parameters, Variant.sku, Warehouse.priority,
+                                           Warehouse.code)).all()
         return [{"id": level.id, "sku": sku, "variant_id": level.variant_id, "warehouse": code,
                  "on_hand": level.on_hand, "reserved": level.reserved, "available": level.available,
                  "reorder_point": level.reorder_point,
@@ -180,10 +178,7 @@ class Moves(MethodView):
         for key in ("kind", "reference"):
             if key in filters:
                 query = query.where(getattr(StockMove, key) == filters[key])
-        pagination_parameters.item_count = db.session.scalar(
-            sa.select(sa.func.count()).select_from(query.subquery()))
-        moves = db.session.scalars(query.order_by(StockMove.id.desc()).offset(pagination_parameters.first_item)
-                                   .limit(pagination_parameters.page_size)).all()
+        moves = db.session.scalars(one_page(query, pagination_parameters, StockMove.id.desc())).all()
         skus, codes = _names()
         return [_move_out(m, skus, codes) for m in moves]
 
@@ -233,10 +228,7 @@ class Reservations(MethodView):
     def get(self, filters, pagination_parameters):
         """Reservations, newest first."""
         query = sa.select(Reservation).filter_by(**filters)
-        pagination_parameters.item_count = db.session.scalar(
-            sa.select(sa.func.count()).select_from(query.subquery()))
-        rows = db.session.scalars(query.order_by(Reservation.id.desc()).offset(pagination_parameters.first_item)
-                                  .limit(pagination_parameters.page_size)).all()
+        rows = db.session.scalars(one_page(query, pagination_parameters, Reservation.id.desc())).all()
         skus, codes = _names()
         return [{"id": r.id, "reference": r.reference, "sku": skus.get(r.variant_id),
                  "warehouse": codes.get(r.warehouse_id), "quantity": r.quantity, "open_quantity": r.open_quantity,

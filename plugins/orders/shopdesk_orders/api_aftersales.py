@@ -5,6 +5,7 @@ from flask import g
 from flask.views import MethodView
 from marshmallow import Schema, fields
 
+from shopdesk.api import one_page
 from shopdesk.auth.permissions import requires
 from shopdesk.db import db, utcnow
 
@@ -56,9 +57,7 @@ class Returns(MethodView):
     def get(self, query, pagination_parameters):
         """Every return of the store, newest first."""
         select = sa.select(Return).filter_by(**query)
-        pagination_parameters.item_count = db.session.scalar(sa.select(sa.func.count()).select_from(select.subquery()))
-        return db.session.scalars(select.order_by(Return.id.desc()).offset(pagination_parameters.first_item)
-                                  .limit(pagination_parameters.page_size)).all()
+        return db.session.scalars(one_page(select, pagination_parameters, Return.id.desc())).all()
 
 
 @api.route("/returns/<int:return_id>")
@@ -147,10 +146,7 @@ class Complaints(MethodView):
             late = sa.and_(Complaint.first_response_at.is_(None), Complaint.status != "closed",
                            Complaint.due_at < utcnow())
             select = select.where(late if query["overdue"] else sa.not_(late))
-        pagination_parameters.item_count = db.session.scalar(sa.select(sa.func.count()).select_from(select.subquery()))
-        return db.session.scalars(select.order_by(Complaint.due_at, Complaint.id)
-                                  .offset(pagination_parameters.first_item)
-                                  .limit(pagination_parameters.page_size)).all()
+        return db.session.scalars(one_page(select, pagination_parameters, Complaint.due_at, Complaint.id)).all()
 
     @requires("orders.support")
     @api.arguments(ComplaintInSchema)
