@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, defaultload, mapped_column, relationship
 
 from .. import audit
 from ..db import StoreScoped, Timestamps, UTCDateTime, db, utcnow
@@ -94,7 +94,11 @@ def revoke_token(token: ApiToken):
 
 def authenticate(plain: str) -> ApiToken | None:
     """The active token for a bearer value, or None; notes when it was used."""
+    from .roles import Membership
+
+    # The membership's user is the token's user, already joined: not a second time.
     token = db.session.scalar(sa.select(ApiToken).filter_by(token_hash=_digest(plain))
+                              .options(defaultload(ApiToken.membership).lazyload(Membership.user))
                               .execution_options(all_stores=True))
     if token is None or not token.active or not token.user.active:
         return None
