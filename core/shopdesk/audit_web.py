@@ -14,7 +14,6 @@ import re
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, g, render_template, request, url_for
 from flask.views import MethodView
 from flask_babel import gettext as _
@@ -25,7 +24,8 @@ from . import audit
 from .api import page_of, sort_argument
 from .audit import AuditEntry
 from .auth.permissions import requires
-from .db import db, utcnow
+from .db import utcnow
+from .ui import page_of_rows
 
 PAGE_SIZE = 50
 
@@ -209,13 +209,9 @@ def page():
     filters, number, errors = _page_filters()
     rows, total, pages = [], 0, 1
     if not errors:
-        query = _store_entries(filters)
-        total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-        pages = max(1, -(-total // PAGE_SIZE))
-        number = min(number, pages)
+        found, number, pages, total = page_of_rows(_store_entries(filters), number, PAGE_SIZE,
+                                                   AuditEntry.at.desc(), AuditEntry.id.desc())
         zone = _store_zone()
-        found = db.session.scalars(query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-                                   .offset((number - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
         rows = [_row(e, zone) for e in found]
     return render_template(
         "shell/audit.html", rows=rows, total=total, page=number, pages=pages, errors=errors,

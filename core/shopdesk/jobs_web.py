@@ -26,6 +26,7 @@ from .db import db
 from .i18n import N_, select_timezone
 from .idempotency import idempotent
 from .scheduler import JobRun
+from .ui import page_of_rows
 
 PAGE_SIZE = 50
 # The catalogue entries of the labels of jobs.read and jobs.run (auth/permissions.py).
@@ -188,11 +189,7 @@ def runs(job_id):
     select = scheduler.runs_of(item)
     if outcome:
         select = select.where(JobRun.outcome == outcome)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(select.subquery()))
-    pages = max(1, -(-total // PAGE_SIZE))
-    number = min(number, pages)
-    rows = db.session.scalars(select.order_by(JobRun.started_at.desc(), JobRun.id.desc())
-                              .offset((number - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    rows, number, pages, total = page_of_rows(select, number, PAGE_SIZE, JobRun.started_at.desc(), JobRun.id.desc())
     return render_template("shell/job_runs.html", item=item, runs=rows, total=total, page=number, pages=pages,
                            outcome=outcome, outcomes=OUTCOMES, zone=_zone(),
                            next_run=scheduler.next_run_times([item.id]).get(item.id))

@@ -18,6 +18,7 @@ from .audit_web import UTCDateTimeField
 from .auth.permissions import allowed, requires
 from .db import db
 from .idempotency import idempotent
+from .ui import page_of_rows
 from .webhooks import (WebhookAttempt, WebhookError, WebhookSubscription, check_events, check_url,
                        create_subscription, delete_subscription, disable_subscription, enable_subscription, resend,
                        rotate_secret, update_subscription, wake_dispatcher)
@@ -358,12 +359,8 @@ def detail(webhook_id):
         number = max(1, int(request.args.get("page", 1)))
     except ValueError:
         number = 1
-    query = sa.select(WebhookAttempt).filter_by(subscription_id=sub.id)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    pages = max(1, -(-total // PAGE_SIZE))
-    number = min(number, pages)
-    attempts = db.session.scalars(query.order_by(WebhookAttempt.id.desc())
-                                  .offset((number - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    attempts, number, pages, total = page_of_rows(sa.select(WebhookAttempt).filter_by(subscription_id=sub.id),
+                                                  number, PAGE_SIZE, WebhookAttempt.id.desc())
     return render_template(
         "shell/webhooks_detail.html", sub=sub, attempts=attempts, total=total, page=number, pages=pages,
         newer=url_for("webhooks.detail", webhook_id=sub.id, page=number - 1) if number > 1 else None,

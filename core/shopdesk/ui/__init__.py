@@ -3,6 +3,7 @@
 import logging
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
@@ -15,6 +16,17 @@ from ..auth.roles import stores_of
 from ..db import db
 from ..registry import PluginError
 from ..stores import PluginStateError, configure_plugin, disable_plugin, enable_plugin, resolved_settings
+
+
+def page_of_rows(query, number: int, size: int, *order_by):
+    """One page of ``query`` in ``order_by`` order for an HTML list: (rows, the page number
+    clamped to the last page, pages, total), with one count query. The ``pager`` macro of
+    ``shell/_pager.html`` draws the links."""
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    pages = max(1, -(-total // size))
+    number = min(number, pages)
+    rows = db.session.scalars(query.order_by(*order_by).offset((number - 1) * size).limit(size)).all()
+    return rows, number, pages, total
 
 
 @dataclass

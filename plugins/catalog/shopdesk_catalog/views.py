@@ -13,6 +13,7 @@ from shopdesk.auth.permissions import requires
 from shopdesk.db import db
 from shopdesk.i18n import current_locale
 from shopdesk.money import Money
+from shopdesk.ui import page_of_rows
 
 from . import bulk, images, product_form, products, taxonomy
 from .errors import CatalogError
@@ -68,14 +69,10 @@ def index():
         errors, filters = exc.messages, {"sort": "name"}
     page = request.args.get("page", "1")
     page = int(page) if page.isdigit() and int(page) > 0 else 1
-    query = product_query(filters)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(page, pages)
     sort = filters["sort"]
     column = SORT_COLUMNS[sort.lstrip("-")]
-    order = [column.desc() if sort.startswith("-") else column.asc(), Product.id]
-    rows = db.session.scalars(query.order_by(*order).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    rows, page, pages, total = page_of_rows(product_query(filters), page, PAGE_SIZE,
+                                            column.desc() if sort.startswith("-") else column.asc(), Product.id)
     thumbs = _first_images([p.id for p in rows])
 
     def page_url(number):
