@@ -27,16 +27,20 @@ def format_of(filename: str) -> str:
     return suffix
 
 
-def read_rows(path, file_format: str) -> Iterator[list]:
-    """Every row of the file (the header first) as a list of cells; XLSX cells keep their type."""
+def read_rows(source, file_format: str) -> Iterator[list]:
+    """Every row of the file (the header first) as a list of cells; XLSX cells keep their type.
+    ``source`` is the file's path, or its bytes (an upload read in one go)."""
     if file_format == "csv":
-        return _read_csv(Path(path))
-    return _read_xlsx(Path(path))
+        return _read_csv(source)
+    return _read_xlsx(source)
 
 
-def _read_csv(path: Path) -> Iterator[list]:
+def _read_csv(source) -> Iterator[list]:
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
+        if isinstance(source, bytes):
+            yield from csv.reader(io.StringIO(source.decode("utf-8-sig"), newline=""))
+            return
+        with Path(source).open(encoding="utf-8-sig", newline="") as handle:
             yield from csv.reader(handle)
     except UnicodeDecodeError as exc:
         raise UnreadableFile("The file is not UTF-8 text: save it as “CSV UTF-8” and try again.") from exc
@@ -46,13 +50,14 @@ def _read_csv(path: Path) -> Iterator[list]:
         raise UnreadableFile(f"The file is not a readable CSV file: {exc}.") from exc
 
 
-def _read_xlsx(path: Path) -> Iterator[list]:
+def _read_xlsx(source) -> Iterator[list]:
     from openpyxl import load_workbook
 
-    if not path.is_file():
+    if not isinstance(source, bytes) and not Path(source).is_file():
         raise UnreadableFile("The file cannot be read (it may have been removed): upload it again.")
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
+        book = load_workbook(io.BytesIO(source) if isinstance(source, bytes) else source,
+                             read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile, KeyError, InvalidFileException...: all "unreadable"
         raise UnreadableFile("The file is not a readable XLSX workbook.") from exc
     try:

@@ -6,8 +6,6 @@ starts when the whole file is good, and a re-import skips orders whose external 
 Money in files is written in major units (``12.50``); it is stored in minor units.
 """
 
-import csv
-import io
 from decimal import InvalidOperation
 
 import sqlalchemy as sa
@@ -15,6 +13,8 @@ from marshmallow import ValidationError
 
 from shopdesk.db import db
 from shopdesk.money import Money
+from shopdesk_catalog.imports_files import UnreadableFile, format_of
+from shopdesk_catalog.imports_files import read_rows as read_file_rows
 from shopdesk_catalog.models import Variant
 
 from .common import OrderError
@@ -34,22 +34,14 @@ class BadFile(ValueError):
 
 def read_rows(filename: str, data: bytes) -> list[tuple[int, dict]]:
     """(line number, row) pairs from a .csv or .xlsx file; BadFile when it cannot be read."""
-    name = (filename or "").lower()
-    if name.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
-            rows = [["" if c is None else str(c) for c in row] for row in sheet.iter_rows(values_only=True)]
-        except Exception as exc:  # openpyxl raises many kinds for a bad file
-            raise BadFile(f"Not a readable XLSX file: {exc}") from exc
-    elif name.endswith(".csv"):
-        try:
-            rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-        except (UnicodeDecodeError, csv.Error) as exc:
-            raise BadFile(f"Not a readable UTF-8 CSV file: {exc}") from exc
-    else:
-        raise BadFile("Upload a .csv or .xlsx file.")
+    try:
+        file_format = format_of(filename)
+    except UnreadableFile:
+        raise BadFile("Upload a .csv or .xlsx file.") from None
+    try:  # the catalog's reader: the same CSV and XLSX rules for every import
+        rows = [["" if c is None else str(c) for c in row] for row in read_file_rows(data, file_format)]
+    except UnreadableFile as exc:
+        raise BadFile(str(exc)) from exc
     if not rows:
         raise BadFile("The file is empty.")
     header = [h.strip().lower() for h in rows[0]]
