@@ -26,8 +26,17 @@ max_requests = 2000          # recycle workers now and then, jittered so they do
 max_requests_jitter = 200
 accesslog = "-"
 errorlog = "-"
-# Forwarded headers are trusted by the app itself (SHOPDESK_TRUSTED_PROXIES), not by gunicorn.
-forwarded_allow_ips = "127.0.0.1"
+# One setting decides which forwarded headers count: the app's SHOPDESK_TRUSTED_PROXIES (the
+# number of proxies in front, read by shopdesk.security). gunicorn trusts none itself, or it
+# would take X-Forwarded-Proto from any local process while the app trusts no proxy.
+forwarded_allow_ips = ""
+secure_scheme_headers = {}
+
+
+def post_fork(server, worker):
+    """Tell the app how many workers share the load (gunicorn's real count, `-w` included),
+    so that it can warn when rate limits are counted per process (no SHOPDESK_REDIS_URL)."""
+    os.environ["SHOPDESK_WORKERS"] = str(server.cfg.workers)
 
 
 def post_worker_init(worker):

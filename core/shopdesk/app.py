@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
 from . import api as api_module
+from . import input_guard
 from . import jobs_web, scheduler
 from . import events  # noqa: F401  (outbox models and commit listeners)
 from . import settings as plugin_settings
@@ -119,7 +120,9 @@ def create_app(config: dict | None = None, *, plugins=(), entry_points=None) -> 
     app.register_blueprint(jobs_web.bp)
     _register_plugin_blueprints(app, registry, api)
     scheduler.init_app(app)  # the host's and every plugin's jobs, checked
+    input_guard.install(app)  # before the pipeline: no NUL reaches a store lookup
     init_request_pipeline(app, csrf)
+    app.before_request(api_module.refuse_unknown_query_parameters)  # once the caller and store are known
     _register_error_pages(app, api)
     init_limits(app)  # last: the API limit counts per caller, once the caller is authenticated
 
@@ -151,12 +154,13 @@ def _register_error_pages(app, api):
             exc.description = gettext("The request body is larger than the %(mb)s MB this server accepts "
                                       "(SHOPDESK_MAX_UPLOAD_MB).", mb=app.config["MAX_CONTENT_LENGTH"] // 1048576)
             exc.data = {"message": exc.description}
+        allow = {"Allow": ", ".join(exc.valid_methods)} if getattr(exc, "valid_methods", None) else {}
         if request.path.startswith("/api/"):
             if isinstance(exc, CSRFError):
                 exc.data = {"message": f"{exc.description} Send the X-CSRFToken header with a session, "
                                        "or use a bearer token."}
-            headers = (getattr(exc, "data", None) or {}).get("headers") or {}
+            headers = {**allow, **((getattr(exc, "data", None) or {}).get("headers") or {})}
             return jsonify(api_module.error_body(exc)), exc.code, headers
-        return render_template("shell/error.html", error=exc), exc.code
+        return render_template("shell/error.html", error=exc), exc.code, allow  # a 405 says what is allowed
 
 

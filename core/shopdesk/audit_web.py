@@ -21,7 +21,7 @@ from flask_smorest import Blueprint as ApiBlueprint
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from . import audit
-from .api import page_of, sort_argument
+from .api import page_of, paginate, sort_argument
 from .audit import AuditEntry
 from .auth.permissions import requires
 from .db import utcnow
@@ -115,7 +115,7 @@ class AuditLog(MethodView):
     @requires("audit.read")
     @blp.arguments(AuditListQuerySchema, location="query")
     @blp.response(200, AuditEntrySchema(many=True))
-    @blp.paginate()
+    @paginate(blp, keyset=True)
     def get(self, query, pagination_parameters):
         """The store's audit entries, newest first by default."""
         sort = query.pop("sort")

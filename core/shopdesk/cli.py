@@ -323,6 +323,10 @@ def users_deactivate(email):
     click.echo(f"User {email} deactivated.")
 
 
+from .auth.tokens_cli import tokens_group  # noqa: E402  (shopdesk tokens create | list | revoke)
+
+cli.add_command(tokens_group)
+
 # --- audit -------------------------------------------------------------------------------
 
 audit_group = AppGroup("audit", help="The append-only audit log of every store, and sign-ins.")

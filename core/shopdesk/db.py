@@ -145,6 +145,61 @@ def _stamp_current_store(session, flush_context, instances):
             )
 
 
+# --- updated_at: moved by every change, the row's own and its parts' ------------------------
+
+_PARENTS: dict[type, list[tuple[type, str]]] = {}
+
+
+def touches(child, parent, key: str):
+    """Declare that adding, changing or removing a ``child`` row changes its ``parent`` (through
+    the column ``key``): the parent's ``updated_at`` moves too, so a client syncing parents by
+    ``updated_since`` sees an order whose payment was recorded, a product whose variant changed."""
+    _PARENTS.setdefault(child, []).append((parent, key))
+
+
+def _parent_object(obj, parent, key):
+    """The parent of a new row known only through its relationship (its key is set at flush)."""
+    for rel in sa.inspect(type(obj)).relationships:
+        if rel.mapper.class_ is parent and any(column.key == key for column in rel.local_columns):
+            return getattr(obj, rel.key)
+    return None
+
+
+@event.listens_for(Session, "before_flush")
+def _move_updated_at(session, flush_context, instances):
+    """A Timestamps row changed only in its collections (tags added) gets a new updated_at
+    too (no column changed, so ``onupdate`` would not fire), and so do the parents of
+    changed rows declared with :func:`touches`; parents not loaded are updated after the flush."""
+    now = utcnow()
+    with session.no_autoflush:
+        for obj in session.dirty:
+            if isinstance(obj, Timestamps) and session.is_modified(obj):
+                obj.updated_at = now
+        pending = session.info.setdefault("_touch_pending", {})
+        changed = list(session.new) + list(session.deleted) + [o for o in session.dirty if session.is_modified(o)]
+        for obj in changed:
+            for parent, key in _PARENTS.get(type(obj), ()):
+                parent_id = getattr(obj, key)
+                if parent_id is None:
+                    target = _parent_object(obj, parent, key)
+                else:
+                    identity = sa.inspect(parent).identity_key_from_primary_key((parent_id,))
+                    target = session.identity_map.get(identity)
+                if target is not None:
+                    if target not in session.deleted:
+                        target.updated_at = now
+                elif parent_id is not None:
+                    pending.setdefault(parent, set()).add(parent_id)
+
+
+@event.listens_for(Session, "after_flush")
+def _move_unloaded_parents(session, flush_context):
+    pending = session.info.pop("_touch_pending", None) or {}
+    for parent, ids in pending.items():
+        table = parent.__table__
+        session.connection().execute(sa.update(table).where(table.c.id.in_(sorted(ids))).values(updated_at=utcnow()))
+
+
 def lock_row(model, row_id):
     """Hold a write lock on one row until the transaction ends, on both databases.
 

@@ -2,8 +2,11 @@
 
 ``/healthz`` (liveness) answers as long as the process serves requests: it touches nothing,
 so a database outage never gets healthy processes restarted. ``/readyz`` (readiness) says
-whether this process can do useful work: the database answers and its schema is at head
-(``shopdesk db upgrade`` has run for this code). Both answer JSON; a failure names the part
+whether this process can do useful work: the database answers and has every migration this
+code needs (``shopdesk db upgrade`` has run for it). Migrations newer than the code (a rolling
+upgrade, the new release migrated first) keep it ready and are named in the answer. A plugin
+enabled in a store but not loaded by this process (installed after it started) makes it not
+ready until it is reloaded. Both answer JSON; a failure names the part
 that failed, and its details go to the log, not to whoever asks.
 """
 
@@ -32,6 +35,8 @@ def healthz():
 def readyz():
     answer = {"status": "ready", "database": "ok", "migrations": "at head",
               **scheduler_state(current_app._get_current_object())}
+    if current_app.extensions.get("shopdesk_rate_limit_warning"):  # worth knowing, not a reason to stop
+        answer["rate_limits"] = current_app.extensions["shopdesk_rate_limit_warning"]
     try:
         with db.engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
@@ -40,8 +45,8 @@ def readyz():
         answer.update(status="not ready", database="unreachable", migrations="unknown")
         return answer, 503
     try:
-        pending = migrate.pending_heads(current_app._get_current_object())
-    except Exception as exc:  # e.g. the database has a revision no installed code knows
+        pending, newer = migrate.schema_state(current_app._get_current_object())
+    except Exception as exc:
         log.warning("readiness: cannot compare migrations: %s", _first_line(exc))
         answer.update(status="not ready", migrations="cannot be checked (see the log)")
         return answer, 503
@@ -49,7 +54,31 @@ def readyz():
         answer.update(status="not ready",
                       migrations=f"pending: {', '.join(pending)} (run `shopdesk db upgrade`)")
         return answer, 503
+    unloaded = unloaded_plugins(current_app.extensions["shopdesk"])
+    if unloaded:
+        answer.update(status="not ready", plugins="not loaded by this process: " + "; ".join(
+            f"{name} (enabled in {', '.join(stores)})" for name, stores in unloaded.items())
+            + " (reload it: the plugin was installed after it started)")
+        return answer, 503
+    if newer:
+        # A rolling upgrade: the new release migrated first; this one keeps serving until reloaded.
+        answer["migrations"] = (f"at head, and the database has newer revisions this process does not know: "
+                                f"{', '.join(newer)} (reload it onto the new release)")
     return answer
+
+
+def unloaded_plugins(registry) -> dict[str, list[str]]:
+    """Plugins enabled in some store that this process does not know: ``{plugin: [store slugs]}``."""
+    from .stores import Store, StorePlugin
+
+    rows = db.session.execute(
+        sa.select(StorePlugin.plugin, Store.slug).join(Store, Store.id == StorePlugin.store_id)
+        .where(StorePlugin.enabled.is_(True), StorePlugin.plugin.not_in(sorted(registry.plugins)))
+        .order_by(StorePlugin.plugin, Store.slug)).all()
+    found: dict[str, list[str]] = {}
+    for plugin, slug in rows:
+        found.setdefault(plugin, []).append(slug)
+    return found
 
 
 def _first_line(exc) -> str:

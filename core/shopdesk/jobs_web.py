@@ -20,7 +20,7 @@ from flask_smorest import abort as api_abort
 from marshmallow import Schema, fields, validate
 
 from . import scheduler
-from .api import page_of, sort_argument
+from .api import page_of, page_of_items, paginate, sort_argument
 from .auth.permissions import requires
 from .db import db
 from .i18n import N_, select_timezone
@@ -122,9 +122,10 @@ class RunQuery(Schema):
 class Jobs(MethodView):
     @requires("jobs.read")
     @blp.response(200, JobSchema(many=True))
-    def get(self):
+    @paginate(blp)
+    def get(self, pagination_parameters):
         """The store's jobs and the instance's global jobs, with their next run time."""
-        return store_jobs()
+        return page_of_items(store_jobs(), pagination_parameters)
 
 
 @blp.route("/<job_id>/runs")
@@ -132,7 +133,7 @@ class JobRuns(MethodView):
     @requires("jobs.read")
     @blp.arguments(RunQuery, location="query")
     @blp.response(200, JobRunSchema(many=True))
-    @blp.paginate()
+    @paginate(blp)
     def get(self, query, pagination_parameters, job_id):
         """Recorded runs of one of the store's jobs, newest first by default."""
         select = scheduler.runs_of(store_job(job_id, _api_not_found))

@@ -4,11 +4,17 @@ Counters live in memory by default, which is right for one process (``make run``
 processes or machines share their counters through Redis: set ``SHOPDESK_REDIS_URL``
 (e.g. ``redis://127.0.0.1:6379/0``). If Redis stops answering, each process falls back to
 its own in-memory counters and logs a warning, rather than failing every request.
+Several workers without Redis each count on their own, so a client gets up to that many
+times each limit: the app logs a warning when it starts and ``/readyz`` says so
+(:func:`per_process_warning`). The worker count comes from ``SHOPDESK_WORKERS`` (which the
+shipped ``contrib/deploy/gunicorn.conf.py`` sets in every worker to gunicorn's real count),
+else ``WEB_CONCURRENCY``.
 
 ``init_limits`` must run after the request pipeline has authenticated the caller (its
 before_request functions come first), so that the API limit can be counted per API token.
 """
 
+import logging
 import math
 import time
 
@@ -20,6 +26,8 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from .security import setting
+
+log = logging.getLogger(__name__)
 
 LOGIN_LIMIT = "10 per minute"
 API_LIMIT = "600 per minute"
@@ -40,8 +48,30 @@ def _is_api():
     return request.path.startswith("/api/")
 
 
+def worker_count(app) -> int:
+    """How many processes serve this app side by side (1 when nothing says more)."""
+    for key in ("SHOPDESK_WORKERS", "WEB_CONCURRENCY"):
+        try:
+            return max(1, int(setting(app, key)))
+        except (TypeError, ValueError):
+            continue
+    return 1
+
+
+def per_process_warning(app) -> str | None:
+    """What to tell operators when the limits are counted per process, or None."""
+    workers = worker_count(app)
+    if workers < 2 or setting(app, "SHOPDESK_REDIS_URL"):
+        return None
+    return (f"counted per process: {workers} workers and no SHOPDESK_REDIS_URL, so a client gets up to "
+            f"{workers} times each limit; set SHOPDESK_REDIS_URL to share the counters")
+
+
 def init_limits(app) -> Limiter:
     redis_url = setting(app, "SHOPDESK_REDIS_URL")
+    warning = app.extensions["shopdesk_rate_limit_warning"] = per_process_warning(app)
+    if warning:
+        log.warning("rate limits are %s", warning)
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "shopdesk")
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)

@@ -37,6 +37,19 @@ class InstalledPlugin(db.Model):
     migrated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
+class SchemaRevision(db.Model):
+    """A migration revision applied to this database (Alembic keeps only the heads).
+
+    Written by ``shopdesk db upgrade``; a process of an older release reads it during a
+    rolling upgrade to see that its own revisions are applied under newer heads it has no
+    file for (``schema_state``)."""
+
+    __tablename__ = "schema_revisions"
+
+    revision: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    applied_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class MigrationError(RuntimeError):
     pass
 
@@ -121,7 +134,24 @@ def upgrade(app=None):
             f"{exc}: the database has a revision of a plugin that is no longer installed; "
             "reinstall it, run `shopdesk db downgrade PLUGIN`, then uninstall it"
         ) from exc
+    record_revisions(app)
     record_versions(app.extensions["shopdesk"])
+
+
+def record_revisions(app):
+    """Make ``schema_revisions`` list every revision the database has: those this code knows
+    (walked back from the heads), plus any a newer release recorded."""
+    script = ScriptDirectory.from_config(alembic_config(app))
+    known = {rev.revision for rev in script.walk_revisions()}
+    with db.engine.connect() as conn:
+        applied = _walk_back(script, _database_heads(conn), known)
+    recorded = set(db.session.scalars(sa.select(SchemaRevision.revision)))
+    for revision in sorted(applied - recorded):
+        db.session.add(SchemaRevision(revision=revision))
+    gone = (recorded & known) - applied  # taken back by a downgrade
+    if gone:
+        db.session.execute(sa.delete(SchemaRevision).where(SchemaRevision.revision.in_(gone)))
+    db.session.commit()
 
 
 def record_versions(registry):
@@ -164,6 +194,7 @@ def downgrade_plugin(name: str, app=None):
     db.session.commit()  # release our locks before DROP TABLE runs on another connection
     if _has_branch(cfg, name):
         command.downgrade(cfg, f"{name}@base")
+        record_revisions(app)
     db.session.execute(sa.delete(StorePlugin).where(StorePlugin.plugin == name))
     db.session.execute(sa.delete(GlobalPluginSettings).where(GlobalPluginSettings.plugin == name))
     db.session.execute(sa.delete(InstalledPlugin).where(InstalledPlugin.name == name))
@@ -204,10 +235,27 @@ def _has_branch(cfg, name) -> bool:
     return any(name in (rev.branch_labels or ()) for rev in script.walk_revisions())
 
 
+def _database_heads(conn) -> tuple[str, ...]:
+    return MigrationContext.configure(conn).get_current_heads()
+
+
+def _walk_back(script, heads, known) -> set[str]:
+    """The revisions ``heads`` imply (``depends_on`` counted), from those of them we know."""
+    ours = [h for h in heads if h in known]
+    return {rev.revision for rev in script.iterate_revisions(ours, "base")} if ours else set()
+
+
+def _recorded(conn) -> set[str]:
+    if not sa.inspect(conn).has_table(SchemaRevision.__tablename__):
+        return set()
+    return set(conn.scalars(sa.select(SchemaRevision.revision)))
+
+
 def _applied(script, conn) -> set[str]:
-    """Every revision the database has, counting those implied by ``depends_on``."""
-    current = MigrationContext.configure(conn).get_current_heads()
-    return {rev.revision for rev in script.iterate_revisions(current, "base")} if current else set()
+    """Every revision the database has, counting those implied by ``depends_on`` and those
+    ``schema_revisions`` records under heads a newer release added."""
+    known = {rev.revision for rev in script.walk_revisions()}
+    return _walk_back(script, _database_heads(conn), known) | _recorded(conn)
 
 
 def branch_heads(app, name: str) -> tuple[str | None, str | None]:
@@ -236,6 +284,18 @@ def pending_heads(app=None) -> list[str]:
 
 def _pending(script, conn) -> list[str]:
     return sorted(set(script.get_heads()) - _applied(script, conn))
+
+
+def schema_state(app=None) -> tuple[list[str], list[str]]:
+    """(heads this code needs that the database lacks, heads the database has that this code
+    does not know). The second is a newer release migrating during a rolling upgrade (or a
+    plugin not installed here): this process still works while the first is empty."""
+    app = app or current_app._get_current_object()
+    script = ScriptDirectory.from_config(alembic_config(app))
+    known = {rev.revision for rev in script.walk_revisions()}
+    with db.engine.connect() as conn:
+        heads = _database_heads(conn)
+        return _pending(script, conn), sorted(set(heads) - known)
 
 
 def check(app=None, tables: set[str] | None = None) -> list[str]:

@@ -302,7 +302,9 @@ class Registry:
         if state is None or state.version != store.plugins_version:
             from .stores import enabled_plugins
 
-            state = _StoreState(self, store.plugins_version, frozenset(enabled_plugins(store)) & self.working)
+            names = frozenset(enabled_plugins(store))
+            state = _StoreState(self, store.plugins_version, names & self.working,
+                                not_loaded=names - set(self.plugins))
             self._store_states[store.id] = state
         return StoreHooks(self, state, store)
 
@@ -340,9 +342,12 @@ class StoreHookCaller:
 class _StoreState:
     """What every request of one store at one ``plugins_version`` shares (never the Store row)."""
 
-    def __init__(self, registry: Registry, version: int, enabled: frozenset[str]):
+    def __init__(self, registry: Registry, version: int, enabled: frozenset[str],
+                 not_loaded: frozenset[str] = frozenset()):
         self.version = version
         self.enabled = enabled
+        # Enabled in the store but unknown to this process (installed after it started).
+        self.not_loaded = not_loaded
         self.removed = [registry.pm.get_plugin(n) for n in registry.working - enabled]
         self.callers: dict[str, StoreHookCaller] = {}
         self.settings: dict[str, dict] = {}
@@ -359,6 +364,7 @@ class StoreHooks:
         self.registry = registry
         self.store = store
         self.enabled = state.enabled
+        self.not_loaded = state.not_loaded
         self.version = state.version
         self._state = state
 

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint as ApiBlueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from . import audit
-from .auth.permissions import requires
+from .auth.permissions import ANY_IN_STORE, requires
 from .db import db
 from .i18n import LANGUAGES
 
@@ -66,10 +66,12 @@ def settings():
 
 @api.route("")
 class CurrentStore(MethodView):
-    @requires("store.view")
+    @requires(ANY_IN_STORE)
     @api.response(200, StoreSchema)
     def get(self):
-        """The store the request is for."""
+        """The store the request is for: its name, currency, language and time zone. Any
+        permission in the store reads them (a storefront token with only ``orders.write`` needs
+        the currency to show prices)."""
         return g.store
 
     @requires("store.settings")

@@ -1,7 +1,13 @@
 """pytest plugin for Shopdesk and its plugins (installed as the ``pytest11`` entry point).
 
 Fixtures: ``app``, ``db``, ``store``, ``bare_store``, ``user``, ``client``, ``cli``,
-``token_for``, ``make_app``. Every test using the database runs twice, on SQLite and on PostgreSQL
+``token_for``, ``make_app``.
+
+Every answer from ``/api/v1`` that a test client of an app made by these fixtures receives
+(``client``, ``app.test_client()``, with a token from ``token_for`` or a session) is checked
+against the app's OpenAPI document (the status is listed for the operation, a JSON body
+matches its schema); a mismatch fails the test at the request. A test that answers outside
+the document on purpose says so with ``@pytest.mark.shopdesk_unchecked_answers``. Every test using the database runs twice, on SQLite and on PostgreSQL
 (``SHOPDESK_TEST_POSTGRES_URL``); without that variable the PostgreSQL half is skipped and
 the run says so, and with ``SHOPDESK_REQUIRE_POSTGRES=1`` (CI) a skip is an error.
 
@@ -27,13 +33,42 @@ _SETTINGS_KEY = Fernet.generate_key()
 _skipped_postgres = []
 
 
+CHECK_ANSWERS = "shopdesk_check_answers"
+
+
+class AnswerOutsideTheDocument(AssertionError):
+    """An API answer the OpenAPI document does not describe."""
+
+
 class ShopdeskTestClient(FlaskLoginClient):
     """Each request gets a fresh app context, as in production: nothing leaks through ``g``
-    (the signed-in user, the store) from the test's own app context or an earlier request."""
+    (the signed-in user, the store) from the test's own app context or an earlier request.
+    On an app with answer checking on, each ``/api/v1`` answer is checked against the document."""
 
     def open(self, *args, **kwargs):
         with self.application.app_context():
-            return super().open(*args, **kwargs)
+            response = super().open(*args, **kwargs)
+        if self.application.extensions.get(CHECK_ANSWERS) and response.request.path.startswith("/api/v1/"):
+            check_answer(self.application, response)
+        return response
+
+
+def check_answer(app, response):
+    """Raise :class:`AnswerOutsideTheDocument` unless the document describes ``response``."""
+    from .conformance import DocumentedAnswers
+
+    request = response.request
+    problem = DocumentedAnswers.of(app).problem(request.method, request.path, response.status_code,
+                                                response.content_type, response.get_data())
+    if problem is not None:
+        raise AnswerOutsideTheDocument(f"The OpenAPI document {problem}\nThe answer: "
+                                       f"{response.get_data(as_text=True)[:1000]}")
+
+
+def check_answers(request, app):
+    """Turn answer checking on for ``app`` unless the test is marked unchecked."""
+    if request.node.get_closest_marker("shopdesk_unchecked_answers") is None:
+        app.extensions[CHECK_ANSWERS] = True
 
 
 def make_plugin(name, *, requires=(), host=">=0.1", version="1.0", **hooks):
@@ -48,6 +83,8 @@ def make_plugin(name, *, requires=(), host=">=0.1", version="1.0", **hooks):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "shopdesk_plugins(*objs): register plugin objects for this test")
+    config.addinivalue_line("markers", "shopdesk_unchecked_answers: do not check API answers against the "
+                                       "OpenAPI document in this test")
 
 
 def pytest_runtest_logreport(report):
@@ -129,7 +166,7 @@ def with_search_path(url: str, schema: str) -> str:
     return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
 
 
-KEEP_TABLES = {"alembic_version", "installed_plugins"}
+KEEP_TABLES = {"alembic_version", "installed_plugins", "schema_revisions"}
 
 
 def _truncate_postgres(url):
@@ -195,6 +232,7 @@ def make_app(request, database_url, tmp_path):
             plugins=extra, entry_points=entry_points,
         )
         app.test_client_class = ShopdeskTestClient
+        check_answers(request, app)
         apps.append(app)
         if extra and migrate:
             with app.app_context():
@@ -261,7 +299,6 @@ def user(db):
 def client(app, user, store):
     """A test client signed in as ``user``; API calls name ``store`` in the store header."""
     from .api import STORE_HEADER
-
     test_client = app.test_client(user=user)
     test_client.environ_base["HTTP_" + STORE_HEADER.upper().replace("-", "_")] = store.slug
     return test_client
@@ -272,7 +309,6 @@ def token_for(app, db):
     """Make an API token: ``token_for(user, store, ["notes.read"])`` (default: all of theirs)."""
     from .auth.permissions import permissions_in_store
     from .auth.tokens import create_token
-
     def make(user, store, permissions=None):
         if permissions is None:
             permissions = permissions_in_store(user, store)

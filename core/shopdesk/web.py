@@ -1,17 +1,21 @@
 """How each request finds its caller, its store and its permission.
 
 * A bearer token authenticates an API call (and exempts it from CSRF, which protects
-  cookies only); otherwise the session does.
+  cookies only); otherwise the session does. A request carrying both is refused: it would act
+  with the token's permissions while the session named someone else.
 * ``/s/<store>/`` pages and API calls run with their store current. The store comes from
   the URL, from the API token, or from the ``Shopdesk-Store`` header. A store the caller
   is not a member of, and a plugin not enabled there, answer 404: they are invisible.
+* A store that enabled a plugin this process has not loaded (installed after it started)
+  answers 503 ``plugin_not_loaded`` until the process is reloaded: half a store is worse.
 * Every route must declare its permission (``auth.permissions.requires``); a route that
   declares none is refused, so forgetting fails closed.
 """
 
 import logging
 
-from flask import abort, current_app, g, request
+from flask import abort, current_app, g, request, session
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_smorest import abort as api_abort
 
@@ -33,10 +37,29 @@ def current_token():
         header = request.headers.get("Authorization", "")
         g.api_token = None
         if header.startswith("Bearer "):
+            if "_user_id" in session:
+                api_abort(400, code="ambiguous_credentials",
+                          message="Authorization: send either a bearer token or a session cookie, not both")
             g.api_token = authenticate(header[len("Bearer "):].strip())
             if g.api_token is None:
                 api_abort(401, message="Authorization: the bearer token is unknown, expired or revoked")
     return g.api_token
+
+
+def refuse_unloaded_plugins(names: list[str], is_api: bool):
+    """503 for a store that enabled a plugin this process has not loaded (installed after it
+    started): serving the store without it would, say, place orders without reserving stock."""
+    listed = ", ".join(names)
+    if is_api:
+        api_abort(503, code="plugin_not_loaded", errors={"plugins": names},
+                  message=f"This store uses the plugin(s) {listed}, which this server process has not "
+                          "loaded: reload the server (e.g. `systemctl reload shopdesk-web`) and try again.")
+    abort(503, description=ngettext(
+        "This store uses the plugin %(plugins)s, which this server has not loaded yet. "
+        "An administrator must reload the server; please try again in a moment.",
+        "This store uses the plugins %(plugins)s, which this server has not loaded yet. "
+        "An administrator must reload the server; please try again in a moment.",
+        len(names), plugins=listed))
 
 
 def init_request_pipeline(app, csrf):
@@ -92,6 +115,8 @@ def init_request_pipeline(app, csrf):
         g.store = store
         g._store_token = current_store_id.set(store.id)
         g.hooks = current_app.extensions["shopdesk"].for_store(store)
+        if g.hooks.not_loaded:
+            refuse_unloaded_plugins(sorted(g.hooks.not_loaded), is_api)
         owner = current_app.extensions["shopdesk_blueprint_owners"].get(
             request.blueprints[-1] if request.blueprints else None)
         if owner is not None and owner not in g.hooks.enabled:

@@ -13,7 +13,7 @@ from flask_smorest import abort as api_abort
 from marshmallow import Schema, ValidationError, fields, validate
 
 from . import events
-from .api import page_of, sort_argument
+from .api import page_of, paginate, sort_argument
 from .audit_web import UTCDateTimeField
 from .auth.permissions import allowed, requires
 from .db import db
@@ -128,7 +128,7 @@ class Webhooks(MethodView):
     @requires(PERMISSION)
     @blp.arguments(WebhookQuery, location="query")
     @blp.response(200, WebhookSchema(many=True))
-    @blp.paginate()
+    @paginate(blp)
     def get(self, query, pagination_parameters):
         """The store's subscriptions."""
         select = sa.select(WebhookSubscription)
@@ -199,7 +199,7 @@ class WebhookAttempts(MethodView):
     @requires(PERMISSION)
     @blp.arguments(AttemptQuery, location="query")
     @blp.response(200, AttemptSchema(many=True))
-    @blp.paginate()
+    @paginate(blp, keyset=True)
     def get(self, query, pagination_parameters, webhook_id):
         """The delivery log of one subscription: every request as sent, and its answer."""
         sub = _subscription(webhook_id)

@@ -10,7 +10,7 @@ from shopdesk.auth.permissions import requires
 from shopdesk.db import db
 from shopdesk.idempotency import idempotent
 
-from .events import delete_note, write_note
+from .events import change_note, delete_note, write_note
 from .models import Note
 from .views import pinned_first
 
@@ -68,7 +68,8 @@ class Notes(MethodView):
     @api.arguments(NoteSchema)
     @api.response(201, NoteSchema)
     def post(self, data):
-        """Write a note; its author is the signed-in user. Emits ``note.created``."""
+        """Write a note; its author is the signed-in user (recorded in the audit log). Emits
+        ``note.created``."""
         note = write_note(author_email=current_user.email, **data)
         db.session.commit()
         return note
@@ -85,10 +86,8 @@ class NoteById(MethodView):
     @api.arguments(NoteChangesSchema)
     @api.response(200, NoteSchema)
     def patch(self, changes, note_id):
-        """Change a note's title, body or pinned flag."""
-        note = _note_or_404(note_id)
-        for key, value in changes.items():
-            setattr(note, key, value)
+        """Change a note's title, body or pinned flag (recorded in the audit log)."""
+        note = change_note(_note_or_404(note_id), changes)
         db.session.commit()
         return note
 

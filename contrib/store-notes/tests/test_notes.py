@@ -156,6 +156,26 @@ def test_a_deleted_note_emits_note_deleted_and_leaves_an_audit_entry(app, db, st
     assert (second.object_id, second.before["title"]) == (str(page_id), "Stale")
 
 
+def audited(db, store, action):
+    return db.session.scalars(sa.select(AuditEntry).filter_by(store_id=store.id, action=action)
+                              .order_by(AuditEntry.id)).all()
+
+
+def test_writing_and_changing_a_note_leaves_audit_entries(client, db, store):
+    made = client.post("/api/v1/notes", json={"title": "Supplier call", "body": "Q3"}).json
+    assert client.post("/s/acme/notes/new", data={"title": "Window display"}).status_code == 302
+    assert client.patch(f"/api/v1/notes/{made['id']}", json={"pinned": True}).status_code == 200
+    assert client.patch(f"/api/v1/notes/{made['id']}", json={"pinned": True}).status_code == 200  # no change
+
+    api_entry, page_entry = audited(db, store, "notes.created")
+    assert (api_entry.object_id, api_entry.actor) == (str(made["id"]), "owner@example.com")
+    assert api_entry.after == {"title": "Supplier call", "body": "Q3", "pinned": False,
+                               "author_email": "owner@example.com"}
+    assert page_entry.after["title"] == "Window display"
+    [change] = audited(db, store, "notes.changed")
+    assert (change.before["pinned"], change.after["pinned"]) == (False, True)
+
+
 def test_a_refused_write_emits_nothing_and_audits_nothing(app, client, db, store, user, token_for):
     [note_id] = add_notes(db, store, {"title": "Keep me"})
     assert client.post("/api/v1/notes", json={"title": " "}).status_code == 422
@@ -166,6 +186,7 @@ def test_a_refused_write_emits_nothing_and_audits_nothing(app, client, db, store
 
     assert emitted(db, store) == []
     assert deletions(db, store) == []
+    assert audited(db, store, "notes.created") == []
 
 
 def test_a_post_repeated_with_its_idempotency_key_writes_and_emits_once(client, db, store):

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from flask_smorest import abort as api_abort
 from marshmallow import Schema, fields, validate
 
-from ..api import page_of, sort_argument
+from ..api import page_of, page_of_items, paginate, sort_argument
 from ..db import db, utcnow
 from ..idempotency import idempotent
 from .models import UserError
@@ -36,9 +36,11 @@ class PermissionSchema(Schema):
 class Permissions(MethodView):
     @requires("store.view")
     @blp.response(200, PermissionSchema(many=True))
-    def get(self):
+    @paginate(blp)
+    def get(self, pagination_parameters):
         """Every permission the host and the installed plugins declare."""
-        return sorted(declared_permissions(current_app.extensions["shopdesk"]).values(), key=lambda p: p.name)
+        return page_of_items(sorted(declared_permissions(current_app.extensions["shopdesk"]).values(),
+                                    key=lambda p: p.name), pagination_parameters)
 
 
 class RoleSchema(Schema):
@@ -68,7 +70,7 @@ class Roles(MethodView):
     @requires("store.view")
     @blp.arguments(RoleQuery, location="query")
     @blp.response(200, RoleSchema(many=True))
-    @blp.paginate()
+    @paginate(blp)
     def get(self, query, pagination_parameters):
         """The store's roles: the four built-in ones and its custom roles."""
         select = sa.select(Role)
@@ -130,9 +132,9 @@ class NewMemberSchema(Schema):
 
 class MemberSchema(Schema):
     user_id = fields.Integer()
-    email = fields.Function(lambda m: m.user.email)
-    name = fields.Function(lambda m: m.user.name)
-    role = fields.Function(lambda m: m.role.name)
+    email = fields.String(attribute="user.email")
+    name = fields.String(attribute="user.name")
+    role = fields.String(attribute="role.name")
 
 
 class InvitedMemberSchema(MemberSchema):
@@ -159,7 +161,7 @@ class Members(MethodView):
     @requires("members.manage")
     @blp.arguments(MemberQuery, location="query")
     @blp.response(200, MemberSchema(many=True))
-    @blp.paginate()
+    @paginate(blp)
     def get(self, query, pagination_parameters):
         """The store's members and their roles."""
         select = sa.select(Membership)
@@ -223,8 +225,8 @@ class TokenSchema(Schema):
     expires_at = fields.AwareDateTime(load_default=None, allow_none=True)
     hint = fields.String(dump_only=True)
     created_at = fields.DateTime(dump_only=True)
-    last_used_at = fields.DateTime(dump_only=True)
-    revoked_at = fields.DateTime(dump_only=True)
+    last_used_at = fields.DateTime(dump_only=True, allow_none=True)
+    revoked_at = fields.DateTime(dump_only=True, allow_none=True)
     active = fields.Boolean(dump_only=True)
 
 
@@ -242,7 +244,7 @@ class Tokens(MethodView):
     @requires("api.tokens")
     @blp.arguments(TokenQuery, location="query")
     @blp.response(200, TokenSchema(many=True))
-    @blp.paginate()
+    @paginate(blp)
     def get(self, query, pagination_parameters):
         """Your API tokens for this store."""
         select = sa.select(ApiToken).filter_by(user_id=current_user.id)
@@ -264,7 +266,7 @@ class Tokens(MethodView):
             refuse(exc)
         db.session.commit()
         token.token = plain  # on this response only; the database keeps the hash
-        return token
+        return token, 201, {"Cache-Control": "no-store"}
 
 
 @blp.route("/tokens/<int:token_id>")

@@ -5,7 +5,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext, refresh
-from flask_login import current_user
+from flask_login import current_user, login_user
 
 from .. import audit
 from ..db import db, utcnow
@@ -41,8 +41,10 @@ def password():
             status = 400
         else:
             try:
-                set_password(current_user, form["new"])
+                user = current_user._get_current_object()
+                set_password(user, form["new"])  # ends every session of the user...
                 db.session.commit()
+                login_user(user)  # ...but this one, signed in again with the new version
                 flash(gettext("Password changed."), "success")
                 return redirect(url_for("account.password"))
             except UserError as exc:
@@ -155,5 +157,6 @@ def tokens():
             status = 400
     mine = db.session.scalars(sa.select(ApiToken).filter_by(user_id=current_user.id).order_by(ApiToken.id.desc())).all()
     own = permissions_in_store(current_user, g.store)
+    # The page may show a new token's secret: no browser or proxy may keep a copy.
     return render_template("auth/tokens.html", tokens=mine, created=created,
-                           permissions=[p for p in _permissions() if p.name in own]), status
+                           permissions=[p for p in _permissions() if p.name in own]), status, {"Cache-Control": "no-store"}

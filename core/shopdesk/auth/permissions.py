@@ -1,7 +1,8 @@
 """Permissions: declared by the host and by plugins, granted per store through roles.
 
 Every route names the permission it needs with :func:`requires` (UI and API alike), or says
-it is :data:`PUBLIC` or only needs a :data:`SIGNED_IN` user. A route that declares nothing is
+it is :data:`PUBLIC`, only needs a :data:`SIGNED_IN` user, or any permission at all in the
+store (:data:`ANY_IN_STORE`: what every caller needs to read, such as the store's currency). A route that declares nothing is
 refused at run time, and a test walks every route so a plugin cannot forget.
 """
 
@@ -15,6 +16,7 @@ from ..i18n import N_
 
 PUBLIC = "public"
 SIGNED_IN = "signed-in"
+ANY_IN_STORE = "any-in-store"  # a member, or a token holding at least one permission there
 BUILTIN_ROLES = ("owner", "manager", "operator", "viewer")
 # Framework routes that serve files or the API description: no store, no data.
 EXEMPT_PERMISSION_ENDPOINTS = {"static", "api-docs.openapi_json"}  # blueprint static folders: see below
@@ -144,6 +146,10 @@ def enforce(permission: str):
 
             api_abort(400, message=f"{STORE_HEADER} header: name the store (its slug)")
         abort(404)
+    if permission == ANY_IN_STORE:
+        if not permissions_in_store(current_user, g.store):
+            abort(403, description="You need a permission in this store.")
+        return
     if not allowed(permission):
         abort(403, description=f"You need the '{permission}' permission in this store.")
 

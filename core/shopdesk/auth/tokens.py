@@ -80,7 +80,7 @@ def create_token(user, store, name: str, permissions, expires_at: datetime | Non
     db.session.add(token)
     db.session.flush()
     audit.record("token.created", store_id=store.id, object_type="api_token", object_id=token.id,
-                 after={"name": name, "permissions": token.permissions,
+                 after={"name": name, "user": user.email, "permissions": token.permissions,
                         "expires_at": expires_at.isoformat() if expires_at else None})
     return token, plain
 

@@ -1,9 +1,16 @@
-"""Sign-in and sign-out pages (session login, CSRF-protected)."""
+"""Sign-in and sign-out pages (session login, CSRF-protected).
+
+Signing out ends the session on the server (the user's session version moves on), so a copy
+of the cookie taken before is refused; see ``models.end_sessions``.
+"""
+
+import unicodedata
+from urllib.parse import unquote, urlsplit
 
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext
-from flask_login import LoginManager, login_user, logout_user
+from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired
@@ -12,7 +19,7 @@ from .. import audit
 from ..db import db, utcnow
 from ..i18n import N_
 from . import lockout
-from .models import User
+from .models import User, end_sessions, user_for_session
 from .permissions import PUBLIC, SIGNED_IN, requires
 
 bp = Blueprint("auth", __name__)
@@ -23,9 +30,8 @@ login_manager.localize_callback = gettext  # flashed in the reader's language
 
 
 @login_manager.user_loader
-def load_user(user_id):
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+def load_user(session_id):
+    return user_for_session(session_id)
 
 
 class LoginForm(FlaskForm):
@@ -64,12 +70,48 @@ def login():
 
 
 def _safe_next():
-    target = request.args.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") else None
+    return safe_next_path(request.args.get("next", ""))
+
+
+def safe_next_path(target: str) -> str | None:
+    """``target`` if it is a path on this site, else None (the caller goes home).
+
+    Browsers drop tabs and newlines and read a backslash as a slash, so ``/%09/evil.example``
+    and ``/\\evil.example`` lead off-site: refuse control characters and backslashes in the
+    value and in its percent-decoded form, and anything that parses with a scheme or a host.
+    """
+    if not target.startswith("/"):
+        return None
+    for form in (target, unquote(target)):
+        if "\\" in form or any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in form):
+            return None
+        if form.startswith("//"):
+            return None
+        parts = urlsplit(form)
+        if parts.scheme or parts.netloc:
+            return None
+    return target
 
 
 @bp.route("/logout", methods=["POST"])
 @requires(SIGNED_IN)
 def logout():
+    """Sign out: this user's sessions end on the server, every copy of the cookie included."""
+    end_sessions(current_user, reason="signed_out")
+    db.session.commit()
     logout_user()
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/sign-out-everywhere", methods=["POST"])
+@requires(SIGNED_IN)
+def sign_out_everywhere():
+    """End every session of the user, on every device (confirmed with a checkbox)."""
+    if request.form.get("confirm") != "yes":
+        flash(gettext("confirm: tick the box to sign out everywhere."), "danger")
+        return redirect(url_for("account.profile"))
+    end_sessions(current_user, reason="signed_out_everywhere")
+    db.session.commit()
+    logout_user()
+    flash(gettext("You are signed out on every device."), "success")
     return redirect(url_for("auth.login"))

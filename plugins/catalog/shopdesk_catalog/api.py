@@ -10,7 +10,7 @@ from flask import request, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
-from shopdesk.api import page_of
+from shopdesk.api import page_of, page_of_items, paginate, sync_filters
 from shopdesk.auth.permissions import requires
 from shopdesk.db import db
 from shopdesk.idempotency import idempotent
@@ -21,7 +21,7 @@ from .listing import SORT_COLUMNS, product_query
 from .models import Brand, Category, Product, ProductImage, Tag, Variant
 from .schemas import (BrandSchema, ProductBulkResultSchema, ProductBulkSchema, CategoryChangesSchema, CategorySchema,
                       ImageChangesSchema, ImageFileQuery, ImageOrderSchema, ImageSchema, NamedSchema,
-                      ProductChangesSchema, ProductOutSchema, ProductQuerySchema, ProductSchema,
+                      ProductChangesSchema, ProductOutSchema, ProductQuerySchema, ProductSchema, TaxonomyQuerySchema,
                       VariantChangesSchema, VariantListSchema, VariantOutSchema, VariantQuerySchema,
                       VariantSchema)
 
@@ -53,11 +53,13 @@ class Products(MethodView):
     @requires("catalog.read")
     @api.arguments(ProductQuerySchema, location="query")
     @api.response(200, ProductOutSchema(many=True))
-    @api.paginate()
+    @paginate(api, keyset=True)
     def get(self, query, pagination_parameters):
         """Search and filter the store's products (name, SKU, barcode; status, category with its
-        sub-categories, brand, tag), sorted and paged."""
-        return page_of(product_query(query), pagination_parameters, query["sort"], SORT_COLUMNS)
+        sub-categories, brand, tag; ``updated_since``, ``ids``), sorted and paged. A product's
+        ``updated_at`` moves when its variants, translations, tags or images change."""
+        return page_of(sync_filters(product_query(query), Product, query), pagination_parameters, query["sort"],
+                       SORT_COLUMNS)
 
     @idempotent
     @requires("catalog.write")
@@ -113,10 +115,10 @@ class AllVariants(MethodView):
     @requires("catalog.read")
     @api.arguments(VariantQuerySchema, location="query")
     @api.response(200, VariantListSchema(many=True))
-    @api.paginate()
+    @paginate(api, keyset=True)
     def get(self, query, pagination_parameters):
         """Find variants across products: by exact ``sku`` or ``barcode``, or SKUs containing ``q``."""
-        select = sa.select(Variant)
+        select = sync_filters(sa.select(Variant), Variant, query)
         if query.get("sku"):
             select = select.where(Variant.sku == query["sku"])
         if query.get("barcode"):
@@ -124,7 +126,7 @@ class AllVariants(MethodView):
         if query.get("q"):
             select = select.where(sa.func.lower(Variant.sku).like(f"%{query['q'].lower()}%"))
         return page_of(select, pagination_parameters, query["sort"],
-                       {"sku": Variant.sku, "id": Variant.id, "price": Variant.price})
+                       {"sku": Variant.sku, "id": Variant.id, "price": Variant.price, "updated_at": Variant.updated_at})
 
 
 
@@ -132,8 +134,10 @@ class AllVariants(MethodView):
 class Variants(MethodView):
     @requires("catalog.read")
     @api.response(200, VariantOutSchema(many=True))
-    def get(self, product_id):
-        return one(Product, product_id).variants
+    @paginate(api)
+    def get(self, product_id, pagination_parameters):
+        """The product's variants in their order."""
+        return page_of_items(one(Product, product_id).variants, pagination_parameters)
 
     @requires("catalog.write")
     @api.arguments(VariantSchema)
@@ -179,9 +183,10 @@ UPLOAD_BODY = {"content": {"multipart/form-data": {"schema": {
 class Images(MethodView):
     @requires("catalog.read")
     @api.response(200, ImageSchema(many=True))
-    def get(self, product_id):
+    @paginate(api)
+    def get(self, product_id, pagination_parameters):
         """The product's images in their order."""
-        return images.images_of(one(Product, product_id).id)
+        return page_of_items(images.images_of(one(Product, product_id).id), pagination_parameters)
 
     @requires("catalog.write")
     @api.doc(requestBody=UPLOAD_BODY)
@@ -253,10 +258,14 @@ class ImageFile(MethodView):
 @api.route("/categories")
 class Categories(MethodView):
     @requires("catalog.read")
+    @api.arguments(TaxonomyQuerySchema, location="query")
     @api.response(200, CategorySchema(many=True))
-    def get(self):
-        """The category tree, each parent before its children."""
-        return [category for category, _depth in taxonomy.tree()]
+    @paginate(api)
+    def get(self, query, pagination_parameters):
+        """The category tree, each parent before its children (``updated_since``, ``ids``: only those)."""
+        wanted = set(db.session.scalars(sync_filters(sa.select(Category.id), Category, query)))
+        return page_of_items([category for category, _depth in taxonomy.tree() if category.id in wanted],
+                             pagination_parameters)
 
     @requires("catalog.write")
     @api.arguments(CategorySchema)
@@ -294,11 +303,15 @@ def _named_routes(path, model, schema, create, rename, delete, counts):
 
     class Collection(MethodView):
         @requires("catalog.read")
+        @api.arguments(TaxonomyQuerySchema, location="query")
         @api.response(200, schema(many=True))
-        def get(self):
+        @paginate(api)
+        def get(self, query, pagination_parameters):
+            rows = page_of(sync_filters(sa.select(model), model, query), pagination_parameters, "name",
+                           {"name": model.name, "id": model.id})
             used = counts()
-            rows = db.session.scalars(sa.select(model).order_by(model.name)).all()
-            return [{"id": row.id, "name": row.name, "product_count": used.get(row.id, 0)} for row in rows]
+            return [{"id": row.id, "name": row.name, "product_count": used.get(row.id, 0),
+                     "updated_at": row.updated_at} for row in rows]
 
         @requires("catalog.write")
         @api.arguments(schema)

@@ -8,7 +8,7 @@ and reported as unchanged.
 
 import sqlalchemy as sa
 
-from shopdesk.db import db
+from shopdesk.db import db, utcnow
 
 from . import taxonomy
 from .errors import CatalogError
@@ -59,6 +59,7 @@ def run(action: str, ids: list[int], *, tag: str | None = None, category_id: int
             elif action == "remove_tag" and has:
                 db.session.execute(sa.delete(ProductTag).where(ProductTag.product_id == product.id,
                                                                ProductTag.tag_id == target.id))
+                product.updated_at = utcnow()  # a bulk delete passes no flush: say it changed
             db.session.flush()
             db.session.expire(product, ["tags"])
         db.session.flush()

@@ -15,7 +15,7 @@ from flask_smorest import Blueprint, abort
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
-from shopdesk.api import one_page
+from shopdesk.api import one_page, paginate
 from shopdesk.auth.permissions import requires
 from shopdesk.db import db
 
@@ -65,7 +65,7 @@ class ImportRunSchema(Schema):
     total_rows = fields.Integer()
     processed_rows = fields.Integer(metadata={"description": "Rows checked so far."})
     written_rows = fields.Integer()
-    error_count = fields.Method("count_errors")
+    error_count = fields.Method("count_errors", metadata={"type": "integer"})
     summary = fields.Nested(SummarySchema, metadata={"description": "What was written (dry run: would be)."})
     message = fields.String()
     created_at = fields.DateTime()
@@ -114,7 +114,7 @@ class Imports(MethodView):
     @requires("catalog.read")
     @api.arguments(ImportFilterSchema, location="query")
     @api.response(200, ImportRunSchema(many=True))
-    @api.paginate()
+    @paginate(api)
     def get(self, filters, pagination_parameters):
         """The store's imports, newest first."""
         query = sa.select(ImportRun).filter_by(**filters)
@@ -151,7 +151,7 @@ class ImportById(MethodView):
 class ImportErrors(MethodView):
     @requires("catalog.read")
     @api.response(200, ProblemSchema(many=True))
-    @api.paginate()
+    @paginate(api)
     def get(self, import_id, pagination_parameters):
         """Every problem of an import, by line: the row, the column and what is wrong."""
         errors = run_or_404(import_id).errors or []

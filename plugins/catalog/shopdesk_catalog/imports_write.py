@@ -42,7 +42,7 @@ def write_plan(plan: Plan, store: Store, store_id: int, progress=None) -> dict:
     now = utcnow()
     _new_categories(conn, plan, store, store_id, now)
     _new_named(conn, Brand.__table__, plan.new_brands, store.brands, store_id, now)
-    _new_named(conn, Tag.__table__, plan.new_tags, store.tags, store_id, None)
+    _new_named(conn, Tag.__table__, plan.new_tags, store.tags, store_id, now)
     new_ids = _products(conn, plan, store, store_id, now)
     _variants(conn, plan, store, store_id, now, new_ids, progress)
     _translations(conn, plan, store_id, new_ids)

@@ -11,7 +11,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shopdesk.db import StoreScoped, Timestamps, UTCDateTime, db
+from shopdesk.db import StoreScoped, Timestamps, UTCDateTime, db, touches
 
 PRODUCT_STATUSES = ("draft", "active", "archived")
 LOCALES = ("en", "zh_Hant", "zh_Hans")
@@ -42,7 +42,7 @@ class Brand(StoreScoped, Timestamps, db.Model):
     name: Mapped[str] = mapped_column(sa.String(120))
 
 
-class Tag(StoreScoped, db.Model):
+class Tag(StoreScoped, Timestamps, db.Model):
     __tablename__ = "catalog_tags"
     __table_args__ = (sa.UniqueConstraint("store_id", "name"),)
 
@@ -220,3 +220,10 @@ class ImportRun(StoreScoped, Timestamps, db.Model):
     create_categories: Mapped[bool] = mapped_column(default=True)
     summary: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# What a storefront syncs by ``updated_since``: indexed per store, and a product changes with its parts.
+for _model in (Category, Brand, Tag, Product, Variant):
+    sa.Index(f"ix_{_model.__tablename__}_store_updated", _model.store_id, _model.updated_at)
+for _part in (Variant, ProductTranslation, ProductTag, ProductImage):
+    touches(_part, Product, "product_id")

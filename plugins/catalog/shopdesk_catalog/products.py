@@ -14,7 +14,7 @@ product cannot be deleted).
 import sqlalchemy as sa
 
 from shopdesk import audit
-from shopdesk.db import db
+from shopdesk.db import db, utcnow
 
 from . import images, taxonomy
 from .errors import CatalogError
@@ -158,6 +158,7 @@ def _apply_tags(product: Product, names: list[str]):
     if have - wanted:
         db.session.execute(sa.delete(ProductTag).where(ProductTag.product_id == product.id,
                                                        ProductTag.tag_id.in_(have - wanted)))
+        product.updated_at = utcnow()  # a bulk delete passes no flush: say it changed
     db.session.flush()
     db.session.expire(product, ["tags"])
 

@@ -3,7 +3,7 @@
 from flask import g, url_for
 from marshmallow import Schema, fields, validate
 
-from shopdesk.api import sort_argument
+from shopdesk.api import SyncQuery, sort_argument
 
 from .listing import SORTS
 from .models import LOCALES, PRODUCT_STATUSES
@@ -58,15 +58,15 @@ class VariantOutSchema(VariantChangesSchema):
 
 
 class VariantListSchema(VariantOutSchema):
-    product_name = fields.Function(lambda v: v.product.name)
-    product_status = fields.Function(lambda v: v.product.status)
+    product_name = fields.String(attribute="product.name")
+    product_status = fields.String(attribute="product.status", validate=validate.OneOf(PRODUCT_STATUSES))
 
 
-class VariantQuerySchema(Schema):
+class VariantQuerySchema(SyncQuery):
     sku = fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "Exactly this SKU."})
     barcode = fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "Exactly this barcode."})
     q = fields.String(validate=validate.Length(max=64), metadata={"description": "SKUs containing this text."})
-    sort = sort_argument(["sku", "id", "price"], "sku")
+    sort = sort_argument(["sku", "id", "price", "updated_at"], "sku")
 
 
 class ProductSchema(Schema):
@@ -100,27 +100,51 @@ class ProductChangesSchema(ProductSchema):
     variants = fields.List(fields.Nested(VariantChangesSchema), validate=validate.Length(max=500))
 
 
-def _translations(product):
-    return {t.locale: {"name": t.name, "description": t.description,
-                       "description_html": description_html(t.description)}
-            for t in sorted(product.translations, key=lambda t: t.locale)}
+class RenderedMarkdown(fields.String):
+    """Markdown text, dumped rendered and sanitised (``attribute`` names the Markdown)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(dump_only=True, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return description_html(value)
+
+
+class TranslationOutSchema(Schema):
+    name = fields.String()
+    description = fields.String(metadata={"description": "Markdown."})
+    description_html = RenderedMarkdown(attribute="description")
+
+
+class ByLocale(fields.Dict):
+    """A product's translation rows as one object keyed by locale."""
+
+    def __init__(self, **kwargs):
+        super().__init__(keys=fields.String(validate=validate.OneOf(LOCALES)),
+                         values=fields.Nested(TranslationOutSchema), **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        rows = {t.locale: t for t in sorted(value, key=lambda t: t.locale)}
+        return super()._serialize(rows, attr, obj, **kwargs)
 
 
 class ProductOutSchema(Schema):
     id = fields.Integer()
     name = fields.String()
     description = fields.String()
-    description_html = fields.Function(lambda p: description_html(p.description),
-                                       metadata={"description": "The description rendered and sanitised."})
+    description_html = RenderedMarkdown(attribute="description",
+                                        metadata={"description": "The description rendered and sanitised."})
     status = fields.String()
     category_id = fields.Integer(allow_none=True)
-    category = fields.Function(lambda p: p.category.name if p.category else None)
+    category = fields.Pluck(lambda: CategorySchema(), "name", allow_none=True,
+                            metadata={"description": "The category's name."})
     brand_id = fields.Integer(allow_none=True)
-    brand = fields.Function(lambda p: p.brand.name if p.brand else None)
-    tags = fields.Function(lambda p: [tag.name for tag in p.tags])
+    brand = fields.Pluck(lambda: BrandSchema(), "name", allow_none=True, metadata={"description": "The brand's name."})
+    tags = fields.Pluck(lambda: NamedSchema(), "name", many=True, metadata={"description": "Tag names."})
     option_axes = fields.List(fields.String())
-    translations = fields.Function(_translations)
-    currency = fields.Function(lambda p: g.store.currency)
+    translations = ByLocale()
+    currency = fields.Function(lambda p: g.store.currency, metadata={
+        "type": "string", "description": "The store's currency (ISO 4217), of every price."})
     evidence = fields.Dict(allow_none=True, metadata={"description": "Selection evidence, when promoted "
                                                                      "from a candidate."})
     variants = fields.List(fields.Nested(VariantOutSchema))
@@ -128,7 +152,7 @@ class ProductOutSchema(Schema):
     updated_at = fields.DateTime()
 
 
-class ProductQuerySchema(Schema):
+class ProductQuerySchema(SyncQuery):
     q = fields.String(validate=validate.Length(max=200),
                       metadata={"description": "Search: name (any language), SKU or barcode."})
     status = fields.String(validate=validate.OneOf(PRODUCT_STATUSES))
@@ -147,9 +171,10 @@ class ImageSchema(Schema):
     width = fields.Integer()
     height = fields.Integer()
     content_type = fields.String()
-    url = fields.Function(lambda i: url_for("catalog_api.ImageFile", product_id=i.product_id, image_id=i.id))
+    url = fields.Function(lambda i: url_for("catalog_api.ImageFile", product_id=i.product_id, image_id=i.id),
+                          metadata={"type": "string"})
     thumbnail_url = fields.Function(lambda i: url_for("catalog_api.ImageFile", product_id=i.product_id,
-                                                      image_id=i.id, size="thumb"))
+                                                      image_id=i.id, size="thumb"), metadata={"type": "string"})
     created_at = fields.DateTime()
 
 
@@ -185,7 +210,8 @@ class CategorySchema(Schema):
     name = fields.String(required=True, validate=[validate.Length(max=120), not_blank])
     parent_id = _id(allow_none=True, load_default=None, metadata={"description": "null: at the top."})
     position = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10000))
-    path = fields.Function(lambda c: _path(c), dump_only=True)
+    path = fields.Function(lambda c: _path(c), dump_only=True, metadata={"type": "string"})
+    updated_at = fields.DateTime(dump_only=True)
 
 
 def _path(category):
@@ -208,6 +234,11 @@ class NamedSchema(Schema):
     id = fields.Integer(dump_only=True)
     name = fields.String(required=True, validate=[validate.Length(max=60), not_blank])
     product_count = fields.Integer(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+
+
+class TaxonomyQuerySchema(SyncQuery):
+    """Categories, brands and tags: filtered for sync; categories stay in tree order."""
 
 
 class BrandSchema(NamedSchema):

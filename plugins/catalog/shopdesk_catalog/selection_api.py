@@ -10,7 +10,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from shopdesk.api import sort_argument
+from shopdesk.api import paginate, sort_argument
 from shopdesk.auth.permissions import requires
 from shopdesk.db import db
 from shopdesk.idempotency import idempotent
@@ -144,7 +144,7 @@ class Candidates(MethodView):
     @requires("catalog.read")
     @api.arguments(CandidateFilterSchema, location="query")
     @api.response(200, CandidateSchema(many=True))
-    @api.paginate()
+    @paginate(api)
     def get(self, filters, pagination_parameters):
         """List candidates with their scores, best score first (or by ``sort``)."""
         current = settings()

@@ -89,7 +89,10 @@ def test_brands_and_tags_have_unique_names_and_counts(client):
     clash = client.post(f"{API}/brands", json={"name": "Kiln Studio"})
     assert clash.status_code == 409 and clash.json["errors"] == {"name": ["A brand named 'Kiln Studio' already exists."]}
     client.post(f"{API}/products", json={"name": "Mug", "brand_id": brand["id"], "tags": ["handmade"]})
-    assert client.get(f"{API}/brands").json == [{"id": brand["id"], "name": "Kiln Studio", "product_count": 1}]
+    [listed] = client.get(f"{API}/brands").json
+    assert {k: listed[k] for k in ("id", "name", "product_count")} == {"id": brand["id"], "name": "Kiln Studio",
+                                                                       "product_count": 1}
+    assert listed["updated_at"] == brand["updated_at"]
     [tag] = client.get(f"{API}/tags").json
     assert (tag["name"], tag["product_count"]) == ("handmade", 1)
     assert client.post(f"{API}/tags", json={"name": "handmade"}).json["errors"] == {

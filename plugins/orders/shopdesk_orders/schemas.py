@@ -90,7 +90,7 @@ class LineOutSchema(Schema):
     quantity = fields.Integer()
     unit_price = fields.Integer()
     discount = fields.Integer()
-    tax_rate = fields.String()
+    tax_rate = RateField()
     tax = fields.Integer()
     total = fields.Integer()
     price_trail = fields.List(fields.Nested(TrailStepSchema))
@@ -124,8 +124,8 @@ class OrderSummarySchema(Schema):
 class OrderOutSchema(OrderSummarySchema):
     customer_phone = fields.String()
     customer_group = fields.String(allow_none=True)
-    shipping_address = fields.Dict()
-    billing_address = fields.Dict()
+    shipping_address = fields.Nested(AddressSchema)
+    billing_address = fields.Nested(AddressSchema)
     note = fields.String()
     subtotal = fields.Integer()
     discount_total = fields.Integer()
@@ -140,7 +140,9 @@ class OrderOutSchema(OrderSummarySchema):
     replaces_order_id = fields.Integer(allow_none=True)
     lines = fields.List(fields.Nested(LineOutSchema))
     risk_scores = fields.List(fields.Nested(RiskSchema))
-    allowed_transitions = fields.Method("_allowed")
+    allowed_transitions = fields.Method("_allowed", metadata={
+        "type": "array", "items": {"type": "string", "enum": list(STATUSES)},
+        "description": "The statuses this order can move to next."})
 
     def _allowed(self, order):
         from .states import TRANSITIONS
