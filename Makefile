@@ -26,8 +26,9 @@ run: $(STAMP)
 	@echo "Serving on http://127.0.0.1:5000"
 	SHOPDESK_SCHEDULER=inprocess $(BIN)/shopdesk run --host 127.0.0.1 --port 5000
 
+# One worker per core, a test file per worker at a time (each worker has its own PostgreSQL schema).
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 # Extract the marked strings into each package's translations/messages.pot, bring every
 # locale's .po up to date (new strings arrive empty: translate them), compile the .mo files.
