@@ -14,7 +14,9 @@ CATALOGUES := core/shopdesk $(patsubst %/translations,%,$(wildcard plugins/*/sho
 $(STAMP): setup.cfg $(wildcard plugins/*/setup.cfg contrib/*/setup.cfg)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet $(foreach d,$(DISTS),-e $(if $(filter .,$(d)),.[test],$(d)))
+	$(BIN)/python -m pip uninstall --quiet --yes shopdesk 2>/dev/null || true  # the host's name before shopdesk-core
+	# setuptools warns once per flat-layout plugin that editable installs can be shadowed by cwd folders.
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet $(foreach d,$(DISTS),-e $(if $(filter .,$(d)),.[test],$(d)))
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -6,7 +6,7 @@ from importlib.metadata import PackageNotFoundError, version
 import pluggy
 
 try:
-    __version__ = version("shopdesk")
+    __version__ = version("shopdesk-core")
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
