@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
 from . import api as api_module
-from . import input_guard
+from . import idempotency, input_guard
 from . import jobs_web, scheduler
 from . import events  # noqa: F401  (outbox models and commit listeners)
 from . import settings as plugin_settings
@@ -119,6 +119,7 @@ def create_app(config: dict | None = None, *, plugins=(), entry_points=None) -> 
     api_module.register_plugin_api(api, jobs_web.blp)
     app.register_blueprint(jobs_web.bp)
     _register_plugin_blueprints(app, registry, api)
+    idempotency.apply_to_api(app)  # every POST of the API, the plugins' included
     scheduler.init_app(app)  # the host's and every plugin's jobs, checked
     input_guard.install(app)  # before the pipeline: no NUL reaches a store lookup
     init_request_pipeline(app, csrf)

@@ -24,7 +24,6 @@ from .api import page_of, page_of_items, paginate, sort_argument
 from .auth.permissions import requires
 from .db import db
 from .i18n import N_, select_timezone
-from .idempotency import idempotent
 from .scheduler import JobRun
 from .ui import page_of_rows
 
@@ -147,7 +146,6 @@ class JobRuns(MethodView):
 
 @blp.route("/<job_id>/run")
 class RunNow(MethodView):
-    @idempotent
     @requires("jobs.run")
     @blp.response(201, JobRunSchema)
     def post(self, job_id):

@@ -64,7 +64,10 @@ def register_components(spec, ma_plugin):
         "name": HEADER, "required": False, "schema": {"type": "string", "minLength": 1, "maxLength": 255},
         "description": "Makes the request safe to retry: the same key with the same body answers the "
                        "first answer again (Idempotent-Replayed: true) without doing it twice; with "
-                       "another body it is refused (422). Kept 24 hours, per caller and store."})
+                       "another body it is refused (422, idempotency_key_reused). While the first "
+                       "request runs, a retry gets 409 (idempotency_key_in_progress) with Retry-After. "
+                       "Refusals that can change (401, 403, 409, 422, 429) and 5xx answers are not kept. "
+                       "Kept 24 hours, per caller and store. See docs/idempotency.md."})
     for status, (name, description) in ERROR_RESPONSES.items():
         spec.components.response(name, {"description": description, "content": {
             "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})

@@ -17,7 +17,7 @@ from .api import page_of, paginate, sort_argument
 from .audit_web import UTCDateTimeField
 from .auth.permissions import allowed, requires
 from .db import db
-from .idempotency import idempotent
+from .idempotency import not_idempotent
 from .ui import page_of_rows
 from .webhooks import (WebhookAttempt, WebhookError, WebhookSubscription, check_events, check_url,
                        create_subscription, delete_subscription, disable_subscription, enable_subscription, resend,
@@ -140,14 +140,12 @@ class Webhooks(MethodView):
                        {"id": WebhookSubscription.id, "created_at": WebhookSubscription.created_at,
                         "url": WebhookSubscription.url})
 
+    @not_idempotent("a replayed answer would keep the signing secret in clear in the database for a day")
     @requires(PERMISSION)
     @blp.arguments(WebhookSchema)
     @blp.response(201, NewSecretSchema)
     def post(self, data):
-        """Subscribe a URL to events. The answer holds the signing secret, shown this once.
-
-        (Not Idempotency-Key aware on purpose: a replayed answer would keep the secret in
-        clear text in the database for a day.)"""
+        """Subscribe a URL to events. The answer holds the signing secret, shown this once."""
         sub, _secret = create_subscription(data["url"], data["events"], data["description"], data["active"])
         db.session.commit()
         return sub  # NewSecretSchema reads the secret, this once
@@ -184,6 +182,7 @@ class WebhookById(MethodView):
 
 @blp.route("/<int:webhook_id>/rotate-secret")
 class WebhookSecret(MethodView):
+    @not_idempotent("a replayed answer would keep the signing secret in clear; rotating again is harmless")
     @requires(PERMISSION)
     @blp.response(200, NewSecretSchema)
     def post(self, webhook_id):
@@ -217,7 +216,6 @@ class WebhookAttempts(MethodView):
 
 @blp.route("/<int:webhook_id>/attempts/<int:attempt_id>/resend")
 class WebhookResend(MethodView):
-    @idempotent
     @requires(PERMISSION)
     @blp.response(202, ResendSchema)
     def post(self, webhook_id, attempt_id):

@@ -8,7 +8,6 @@ from marshmallow import Schema, fields, validate
 
 from shopdesk.auth.permissions import requires
 from shopdesk.db import db
-from shopdesk.idempotency import idempotent
 
 from .events import change_note, delete_note, write_note
 from .models import Note
@@ -63,7 +62,6 @@ class Notes(MethodView):
             .limit(pagination_parameters.page_size)
         ).all()
 
-    @idempotent
     @requires("notes.write")
     @api.arguments(NoteSchema)
     @api.response(201, NoteSchema)

@@ -10,7 +10,7 @@ from marshmallow import Schema, fields, validate
 
 from ..api import page_of, page_of_items, paginate, sort_argument
 from ..db import db, utcnow
-from ..idempotency import idempotent
+from ..idempotency import not_idempotent
 from .models import UserError
 from .permissions import declared_permissions, requires
 from .roles import (Membership, Role, RoleError, change_role, create_role, delete_role, invite_member, remove_member,
@@ -78,7 +78,6 @@ class Roles(MethodView):
             select = select.where(Role.builtin.is_not(None) if query["builtin"] else Role.builtin.is_(None))
         return page_of(select, pagination_parameters, query["sort"], {"name": Role.name, "id": Role.id})
 
-    @idempotent
     @requires("roles.manage")
     @blp.arguments(RoleSchema)
     @blp.response(201, RoleSchema)
@@ -170,7 +169,7 @@ class Members(MethodView):
         return page_of(select, pagination_parameters, query["sort"],
                        {"id": Membership.id, "user_id": Membership.user_id})
 
-    @idempotent
+    @not_idempotent("the answer may carry a temporary password; adding a member twice is refused (409)")
     @requires("members.manage")
     @blp.arguments(NewMemberSchema)
     @blp.response(201, InvitedMemberSchema)
@@ -255,7 +254,8 @@ class Tokens(MethodView):
         return page_of(select, pagination_parameters, query["sort"],
                        {"created_at": ApiToken.created_at, "name": ApiToken.name, "id": ApiToken.id})
 
-    @requires("api.tokens")  # not @idempotent: a replay store would keep the token in clear
+    @not_idempotent("a replayed answer would keep the token in clear in the database for a day")
+    @requires("api.tokens")
     @blp.arguments(TokenSchema)
     @blp.response(201, NewTokenSchema)
     def post(self, data):

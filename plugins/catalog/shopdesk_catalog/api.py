@@ -13,7 +13,6 @@ from flask_smorest import Blueprint, abort
 from shopdesk.api import page_of, page_of_items, paginate, sync_filters
 from shopdesk.auth.permissions import requires
 from shopdesk.db import db
-from shopdesk.idempotency import idempotent
 
 from . import bulk, images, products, taxonomy
 from .errors import CatalogError, api_refuse
@@ -61,7 +60,6 @@ class Products(MethodView):
         return page_of(sync_filters(product_query(query), Product, query), pagination_parameters, query["sort"],
                        SORT_COLUMNS)
 
-    @idempotent
     @requires("catalog.write")
     @api.arguments(ProductSchema)
     @api.response(201, ProductOutSchema)

@@ -13,7 +13,6 @@ from marshmallow import Schema, fields, validate
 from shopdesk.api import paginate, sort_argument
 from shopdesk.auth.permissions import requires
 from shopdesk.db import db
-from shopdesk.idempotency import idempotent
 
 from . import selection
 from .errors import CatalogError, api_refuse
@@ -154,7 +153,6 @@ class Candidates(MethodView):
         first = pagination_parameters.first_item
         return [present(c, current) for c, _ in rows[first:first + pagination_parameters.page_size]]
 
-    @idempotent
     @requires("catalog.write")
     @api.arguments(CandidateInSchema)
     @api.response(201, CandidateSchema)

@@ -11,7 +11,6 @@ from shopdesk.api import one_page
 from shopdesk.auth.permissions import requires
 from shopdesk.commerce import OutOfStock, StockLine
 from shopdesk.db import db, utcnow
-from shopdesk.idempotency import idempotent
 from shopdesk_catalog.models import Variant
 
 from . import analytics, counts, operations, replenishment, schemas, stock
@@ -79,7 +78,6 @@ class Warehouses(MethodView):
         found = db.session.scalars(sa.select(Warehouse).order_by(Warehouse.priority, Warehouse.code)).all()
         return [_warehouse_out(w) for w in found]
 
-    @idempotent
     @requires("inventory.write")
     @api.arguments(schemas.WarehouseSchema)
     @api.response(201, schemas.WarehouseSchema)
@@ -185,7 +183,6 @@ class Moves(MethodView):
 
 @api.route("/receipts")
 class Receipts(MethodView):
-    @idempotent
     @requires("inventory.write")
     @api.arguments(schemas.ReceiptSchema)
     @api.response(201, schemas.MoveSchema(many=True))
@@ -201,7 +198,6 @@ class Receipts(MethodView):
 
 @api.route("/adjustments")
 class Adjustments(MethodView):
-    @idempotent
     @requires("inventory.adjust")
     @api.arguments(schemas.AdjustmentSchema)
     @api.response(201, schemas.MoveSchema)
@@ -234,7 +230,6 @@ class Reservations(MethodView):
                  "warehouse": codes.get(r.warehouse_id), "quantity": r.quantity, "open_quantity": r.open_quantity,
                  "status": r.status, "expires_at": r.expires_at, "created_at": r.created_at} for r in rows]
 
-    @idempotent
     @requires("inventory.write")
     @api.arguments(schemas.ReserveSchema)
     @api.response(201, schemas.ReservedSchema)
@@ -252,7 +247,6 @@ class Reservations(MethodView):
 
 @api.route("/reservations/release")
 class Release(MethodView):
-    @idempotent
     @requires("inventory.write")
     @api.arguments(schemas.ReleaseSchema)
     @api.response(200, schemas.ReleasedSchema)
@@ -290,7 +284,6 @@ class Transfers(MethodView):
         found = db.session.scalars(sa.select(Transfer).filter_by(**filters).order_by(Transfer.id.desc())).all()
         return [_transfer_out(t) for t in found]
 
-    @idempotent
     @requires("inventory.write")
     @api.arguments(schemas.TransferSchema)
     @api.response(201, schemas.TransferSchema)
@@ -381,7 +374,6 @@ class Counts(MethodView):
                                    .order_by(CountSession.id.desc())).all()
         return [_count_out(s) for s in found]
 
-    @idempotent
     @requires("inventory.count")
     @api.arguments(schemas.CountSchema)
     @api.response(201, schemas.CountDetailSchema)

@@ -11,7 +11,6 @@ from flask_smorest import Blueprint, abort
 from shopdesk.api import page_of
 from shopdesk.auth.permissions import requires
 from shopdesk.db import commit_keeping_objects, db
-from shopdesk.idempotency import idempotent
 from shopdesk.registry import PluginError
 
 from . import lifecycle
@@ -83,7 +82,6 @@ class Orders(MethodView):
         """List orders, newest first; search and filter by status, channel, customer, SKU and dates."""
         return page_of(filtered(query), pagination_parameters, query["sort"], SORTABLE)
 
-    @idempotent
     @requires("orders.write")
     @api.arguments(OrderInSchema())  # an instance: a class is instantiated on every request
     @api.response(201, OrderOutSchema)

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint, abort
 
 from shopdesk.auth.permissions import requires
 from shopdesk.db import db, utcnow
-from shopdesk.idempotency import idempotent
+from shopdesk.idempotency import not_idempotent
 
 from . import changes, competitors, engine, service
 from .models import CompetitorPrice, CostPlusRule, PriceApproval, PriceList, PriceListItem, ScheduledChange, VolumeBreak
@@ -42,6 +42,7 @@ api = Blueprint("pricing_api", __name__, url_prefix="/pricing",
 
 @api.route("/quote")
 class QuoteView(MethodView):
+    @not_idempotent("it only computes: it writes nothing")
     @requires("pricing.read")
     @api.arguments(PriceQuoteRequestSchema)
     @api.response(200, PriceQuoteSchema)
@@ -78,7 +79,6 @@ class PriceLists(MethodView):
         return db.session.scalars(sa.select(PriceList).filter_by(**filters)
                                   .order_by(PriceList.priority.desc(), PriceList.id)).all()
 
-    @idempotent
     @requires("pricing.write")
     @api.arguments(PriceListSchema)
     @api.response(201, PriceListSchema)
@@ -445,6 +445,7 @@ def selection(data):
 
 @api.route("/bulk-updates/preview")
 class BulkPreview(MethodView):
+    @not_idempotent("it only computes: it writes nothing")
     @requires("pricing.write")
     @api.arguments(PriceBulkUpdateSchema)
     @api.response(200, PriceBulkRowSchema(many=True))
