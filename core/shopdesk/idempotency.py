@@ -162,16 +162,12 @@ def _in_progress(left: timedelta | None = None):
 def _run_and_remember(view, claim_id, args, kwargs):
     """Run the view; remember its answer, unless it is a refusal that may change on its own
     and nothing was committed (then the key is free again)."""
-    session, committed = db.session(), []
+    session = db.session()
 
-    def mark_work_committed(session):
+    def mark_work_committed(session):  # part of whatever the view commits, savepoints included
         session.execute(sa.update(IdempotencyKey).where(IdempotencyKey.id == claim_id).values(work_committed=True))
 
-    def note_commit(session):
-        committed.append(True)
-
     sa.event.listen(session, "before_commit", mark_work_committed)
-    sa.event.listen(session, "after_commit", note_commit)
     try:
         try:
             response = make_response(view(*args, **kwargs))
@@ -182,11 +178,11 @@ def _run_and_remember(view, claim_id, args, kwargs):
         raise
     finally:
         sa.event.remove(session, "before_commit", mark_work_committed)
-        sa.event.remove(session, "after_commit", note_commit)
+    db.session.rollback()  # whatever the view left open; it commits its own work
+    committed = db.session.scalar(sa.select(IdempotencyKey.work_committed).where(IdempotencyKey.id == claim_id))
     if not committed and (response.status_code >= 500 or response.status_code in NOT_REMEMBERED):
         _give_up(claim_id)
         return response
-    db.session.rollback()  # whatever the view left open; it commits its own work
     db.session.execute(sa.update(IdempotencyKey).where(IdempotencyKey.id == claim_id).values(
         status=response.status_code, body=response.get_data(as_text=True), lease_expires_at=None,
         headers={"Content-Type": response.content_type, **({"Location": response.location} if response.location else {})}))
