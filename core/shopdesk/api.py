@@ -73,7 +73,15 @@ def init_api(app) -> Api:
                                 "extra_plugins": [openapi.ShopdeskPlugin(app)]})
     openapi.register_components(api.spec, api.ma_plugin)
     app.register_blueprint(docs_bp)
+    app.after_request(_no_content_type_without_content)
     return api
+
+
+def _no_content_type_without_content(response):
+    """flask-smorest labels an empty 204 application/json; a client would try to parse it."""
+    if response.status_code in (204, 304):
+        response.headers.pop("Content-Type", None)
+    return response
 
 
 def schema_name(schema) -> str:
@@ -98,6 +106,34 @@ ERROR_CODES = {
 }
 
 
+def _own_message(exc) -> str | None:
+    """Shopdesk's words for the refusals Werkzeug would otherwise explain in its own."""
+    from flask import request
+
+    if exc.code == 401:
+        return ("Send an API token (Authorization: Bearer sdk_...), or sign in and name the "
+                "store in the Shopdesk-Store header.")
+    if exc.code == 404:
+        if request.url_rule is None:
+            return f"There is no API operation at {request.path}: see /api/openapi.json."
+        return f"Nothing at {request.path} in this store."
+    if exc.code == 405:
+        allowed = ", ".join(m for m in sorted(getattr(exc, "valid_methods", None) or ()) if m != "OPTIONS")
+        return f"{request.method} is not allowed on {request.path}" + (f"; use {allowed}." if allowed else ".")
+    return None
+
+
+def challenge(exc) -> dict:
+    """``WWW-Authenticate`` on a 401, as RFC 6750 asks: which scheme to use, and whether the
+    token that was sent is the problem."""
+    from flask import request
+
+    if exc.code != 401:
+        return {}
+    sent = request.headers.get("Authorization", "").lower().startswith("bearer ")
+    return {"WWW-Authenticate": 'Bearer realm="Shopdesk"' + (', error="invalid_token"' if sent else "")}
+
+
 def error_body(exc) -> dict:
     """One error format for every API error: status, code, message and per-field errors.
 
@@ -116,7 +152,7 @@ def error_body(exc) -> dict:
     return {
         "status": exc.code,
         "code": data.get("code") or ERROR_CODES.get(exc.code, "error"),
-        "message": message or exc.description,
+        "message": message or _own_message(exc) or exc.description,
         "errors": errors,
     }
 

@@ -160,7 +160,8 @@ def _register_error_pages(app, api):
             if isinstance(exc, CSRFError):
                 exc.data = {"message": f"{exc.description} Send the X-CSRFToken header with a session, "
                                        "or use a bearer token."}
-            headers = {**allow, **((getattr(exc, "data", None) or {}).get("headers") or {})}
+            headers = {**allow, **api_module.challenge(exc),
+                       **((getattr(exc, "data", None) or {}).get("headers") or {})}
             return jsonify(api_module.error_body(exc)), exc.code, headers
         return render_template("shell/error.html", error=exc), exc.code, allow  # a 405 says what is allowed
 

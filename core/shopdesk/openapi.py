@@ -44,6 +44,15 @@ ERROR_RESPONSES = {
 }
 
 
+ERROR_HEADERS = {
+    401: {"WWW-Authenticate": {"description": 'Bearer realm="Shopdesk", with error="invalid_token" '
+                                              "when the token sent is unknown, expired or revoked.",
+                               "schema": {"type": "string"}}},
+    409: {"Retry-After": {"description": "Seconds to wait, when an Idempotency-Key is still being processed.",
+                          "schema": {"type": "integer"}}},
+}
+
+
 def register_components(spec, ma_plugin):
     """The security schemes, shared headers and error answers operations refer to."""
     from .api import STORE_HEADER
@@ -70,7 +79,8 @@ def register_components(spec, ma_plugin):
                        "Kept 24 hours, per caller and store. See docs/idempotency.md."})
     for status, (name, description) in ERROR_RESPONSES.items():
         spec.components.response(name, {"description": description, "content": {
-            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
+            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            **({"headers": ERROR_HEADERS[status]} if status in ERROR_HEADERS else {})})
     ma_plugin.converter.add_attribute_function(decimal2properties)
 
 

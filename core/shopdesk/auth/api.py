@@ -22,8 +22,9 @@ blp = Blueprint("access", __name__, url_prefix="", description="Permissions, rol
 
 def refuse(exc):
     """A RoleError/TokenError as the API's error format, naming the field."""
-    status = getattr(exc, "status", 422)
-    api_abort(status, message=f"{exc.field}: {exc}" if exc.field else str(exc), errors={exc.field: [str(exc)]} if exc.field else {})
+    status, code = getattr(exc, "status", 422), getattr(exc, "code", None)
+    api_abort(status, message=f"{exc.field}: {exc}" if exc.field else str(exc),
+              errors={exc.field: [str(exc)]} if exc.field else {}, **({"code": code} if code else {}))
 
 
 class PermissionSchema(Schema):

@@ -42,9 +42,9 @@ class Membership(StoreScoped, Timestamps, db.Model):
 class RoleError(ValueError):
     """A role or membership change the rules refuse; ``field`` names the input at fault."""
 
-    def __init__(self, message, field=None, status=422):
+    def __init__(self, message, field=None, status=422, code=None):
         super().__init__(message)
-        self.field, self.status = field, status
+        self.field, self.status, self.code = field, status, code
 
 
 BUILTIN_DESCRIPTIONS = {
@@ -100,7 +100,7 @@ def create_role(store, name: str, permissions, description: str = "") -> Role:
         raise RoleError("must not be blank", field="name")
     if db.session.scalar(sa.select(Role.id).filter_by(store_id=store.id, name=name)
                          .execution_options(all_stores=True)) is not None:
-        raise RoleError(f"a role named '{name}' already exists", field="name", status=409)
+        raise RoleError(f"a role named '{name}' already exists", field="name", status=409, code="name_taken")
     role = Role(store_id=store.id, name=name, description=description, permissions=_check_permissions(permissions))
     db.session.add(role)
     db.session.flush()
@@ -111,7 +111,7 @@ def create_role(store, name: str, permissions, description: str = "") -> Role:
 
 def update_role(role: Role, permissions=None, description=None) -> Role:
     if role.builtin:
-        raise RoleError(f"the built-in role '{role.name}' cannot be changed", field="role", status=409)
+        raise RoleError(f"the built-in role '{role.name}' cannot be changed", field="role", status=409, code="builtin_role")
     before = {"permissions": list(role.permissions), "description": role.description}
     if permissions is not None:
         role.permissions = _check_permissions(permissions)
@@ -124,11 +124,11 @@ def update_role(role: Role, permissions=None, description=None) -> Role:
 
 def delete_role(role: Role):
     if role.builtin:
-        raise RoleError(f"the built-in role '{role.name}' cannot be deleted", field="role", status=409)
+        raise RoleError(f"the built-in role '{role.name}' cannot be deleted", field="role", status=409, code="builtin_role")
     in_use = db.session.scalar(sa.select(sa.func.count()).select_from(Membership).filter_by(role_id=role.id)
                                .execution_options(all_stores=True))
     if in_use:
-        raise RoleError(f"role '{role.name}' is held by {in_use} member(s)", field="role", status=409)
+        raise RoleError(f"role '{role.name}' is held by {in_use} member(s)", field="role", status=409, code="in_use")
     audit.record("role.deleted", store_id=role.store_id, object_type="role", object_id=role.id,
                  before={"name": role.name, "permissions": list(role.permissions)})
     db.session.delete(role)
@@ -154,7 +154,7 @@ def membership(store, user) -> Membership | None:
 
 def add_member(store, user: User, role_name: str) -> Membership:
     if membership(store, user) is not None:
-        raise RoleError(f"{user.email} is already a member of '{store.slug}'", field="email", status=409)
+        raise RoleError(f"{user.email} is already a member of '{store.slug}'", field="email", status=409, code="already_member")
     role = get_role(store, role_name)
     member = Membership(store_id=store.id, user_id=user.id, role_id=role.id)
     db.session.add(member)
@@ -186,7 +186,7 @@ def change_role(store, member: Membership, role_name: str) -> Membership:
         return member
     _lock_store(store)
     if member.role.builtin == "owner" and _owner_count(store) <= 1:
-        raise RoleError("the store needs at least one owner: make someone else owner first", field="role", status=409)
+        raise RoleError("the store needs at least one owner: make someone else owner first", field="role", status=409, code="last_owner")
     member.role_id, member.role = role.id, role
     audit.record("member.role_changed", store_id=store.id, object_type="user", object_id=member.user_id,
                  before={"role": before}, after={"role": role.name})
@@ -197,7 +197,7 @@ def change_role(store, member: Membership, role_name: str) -> Membership:
 def remove_member(store, member: Membership):
     _lock_store(store)
     if member.role.builtin == "owner" and _owner_count(store) <= 1:
-        raise RoleError("the store needs at least one owner: the last owner cannot be removed", field="user", status=409)
+        raise RoleError("the store needs at least one owner: the last owner cannot be removed", field="user", status=409, code="last_owner")
     audit.record("member.removed", store_id=store.id, object_type="user", object_id=member.user_id,
                  before={"email": member.user.email, "role": member.role.name})
     db.session.delete(member)

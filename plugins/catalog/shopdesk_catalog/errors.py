@@ -7,11 +7,12 @@ clashes with what is stored (a SKU another product uses, a category that still h
 
 
 class CatalogError(ValueError):
-    def __init__(self, message: str, *, field: str | None = None, status: int = 422):
+    def __init__(self, message: str, *, field: str | None = None, status: int = 422, code: str | None = None):
         super().__init__(message)
         self.message = message
         self.field = field
         self.status = status
+        self.code = code or ("conflict" if status == 409 else None)
 
     def errors(self) -> dict:
         """The message under its field, nested like marshmallow's (``variants.1.sku``)."""
@@ -30,6 +31,5 @@ def api_refuse(exc: CatalogError):
     """Answer an API call with the host's error format (flask-smorest ``abort``)."""
     from flask_smorest import abort
 
-    code = "conflict" if exc.status == 409 else None
-    extra = {"code": code} if code else {}
+    extra = {"code": exc.code} if exc.code else {}
     abort(exc.status, message=exc.message, errors=exc.errors(), **extra)

@@ -61,10 +61,10 @@ def sku_owner(sku: str, exclude_variant_id: int | None = None):
 def sku_clash(sku: str, field: str) -> CatalogError:
     found = sku_owner(sku)
     if found is None:
-        return CatalogError(f"SKU '{sku}' is already used in this store.", field=field, status=409)
+        return CatalogError(f"SKU '{sku}' is already used in this store.", field=field, status=409, code="sku_taken")
     _variant, owner = found
     return CatalogError(f"SKU '{sku}' is already used by product '{owner.name}' (id {owner.id}).",
-                        field=field, status=409)
+                        field=field, status=409, code="sku_taken")
 
 
 def _check_sku(sku: str, field: str, variant_id: int | None = None):
@@ -72,7 +72,7 @@ def _check_sku(sku: str, field: str, variant_id: int | None = None):
     if found:
         _variant, owner = found
         raise CatalogError(f"SKU '{sku}' is already used by product '{owner.name}' (id {owner.id}).",
-                           field=field, status=409)
+                           field=field, status=409, code="sku_taken")
 
 
 def _check_options(axes: list[str], options: dict, field: str) -> dict:
@@ -330,7 +330,7 @@ def delete_product(product: Product):
     """Delete a draft or archived product with its variants; an active one is archived first."""
     if product.status == "active":
         raise CatalogError(f"'{product.name}' is active: archive it before deleting it.",
-                           field="status", status=409)
+                           field="status", status=409, code="invalid_transition")
     audit.record("catalog.product.deleted", object_type="product", object_id=product.id,
                  before=product_snapshot(product) | {"variants": [variant_snapshot(v) for v in product.variants]})
     images.delete_files_after_commit(images.product_files(product))

@@ -200,7 +200,7 @@ def create_candidate(data: dict) -> Candidate:
 def update_candidate(candidate: Candidate, changes: dict) -> Candidate:
     if candidate.status == "promoted":
         raise CatalogError(f"'{candidate.name}' was promoted to a product: its evidence is kept as it was.",
-                           field="status", status=409)
+                           field="status", status=409, code="invalid_transition")
     before = _snapshot(candidate)
     for key, value in _clean(changes).items():
         setattr(candidate, key, value)
@@ -217,7 +217,7 @@ def update_candidate(candidate: Candidate, changes: dict) -> Candidate:
 def delete_candidate(candidate: Candidate):
     if candidate.status == "promoted":
         raise CatalogError(f"'{candidate.name}' was promoted to a product and is kept as its record.",
-                           field="status", status=409)
+                           field="status", status=409, code="invalid_transition")
     audit.record("catalog.candidate.deleted", object_type="candidate", object_id=candidate.id,
                  before=_snapshot(candidate))
     db.session.delete(candidate)
@@ -227,7 +227,7 @@ def delete_candidate(candidate: Candidate):
 def reject_candidate(candidate: Candidate, reason: str = "") -> Candidate:
     if candidate.status != "open":
         raise CatalogError(f"'{candidate.name}' is {candidate.status}: only an open candidate can be rejected.",
-                           field="status", status=409)
+                           field="status", status=409, code="invalid_transition")
     candidate.status, candidate.rejected_reason = "rejected", (reason or "").strip()[:500]
     db.session.flush()
     audit.record("catalog.candidate.rejected", object_type="candidate", object_id=candidate.id,
@@ -238,7 +238,7 @@ def reject_candidate(candidate: Candidate, reason: str = "") -> Candidate:
 def reopen_candidate(candidate: Candidate) -> Candidate:
     if candidate.status != "rejected":
         raise CatalogError(f"'{candidate.name}' is {candidate.status}: only a rejected candidate can be reopened.",
-                           field="status", status=409)
+                           field="status", status=409, code="invalid_transition")
     candidate.status, candidate.rejected_reason = "open", ""
     db.session.flush()
     audit.record("catalog.candidate.reopened", object_type="candidate", object_id=candidate.id,
@@ -264,10 +264,10 @@ def promote_candidate(candidate_id: int, sku: str, settings: dict, *, price: int
         raise CatalogError("No such candidate in this store.", status=404)
     if candidate.status == "promoted":
         raise CatalogError(f"'{candidate.name}' was already promoted (product {candidate.product_id}).",
-                           field="status", status=409)
+                           field="status", status=409, code="invalid_transition")
     if candidate.status != "open":
         raise CatalogError(f"'{candidate.name}' is rejected: reopen it before promoting it.",
-                           field="status", status=409)
+                           field="status", status=409, code="invalid_transition")
     price = candidate.target_price if price is None else price
     if price is None:
         raise CatalogError("The candidate has no target price: give the product's price.", field="price")

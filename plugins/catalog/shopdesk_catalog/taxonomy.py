@@ -95,7 +95,7 @@ def _check_sibling_name(name, parent_id, exclude_id=None):
         Category.id != (exclude_id or 0)))
     if clash is not None:
         where = f"under '{clash.parent.name}'" if clash.parent else "at the top level"
-        raise CatalogError(f"A category named '{name}' already exists {where}.", field="name", status=409)
+        raise CatalogError(f"A category named '{name}' already exists {where}.", field="name", status=409, code="name_taken")
 
 
 def category_snapshot(category: Category) -> dict:
@@ -143,12 +143,12 @@ def delete_category(category: Category):
         sa.select(Category.name).filter_by(parent_id=category.id).order_by(Category.name)).all()
     if children:
         raise CatalogError(f"'{category.name}' still has sub-categories: {_names(children)}. "
-                           f"Move or delete them first.", field="category", status=409)
+                           f"Move or delete them first.", field="category", status=409, code="in_use")
     products = db.session.scalars(
         sa.select(Product.name).filter_by(category_id=category.id).order_by(Product.name)).all()
     if products:
         raise CatalogError(f"'{category.name}' still has products: {_names(products)}. "
-                           f"Move them to another category first.", field="category", status=409)
+                           f"Move them to another category first.", field="category", status=409, code="in_use")
     audit.record("catalog.category.deleted", object_type="category", object_id=category.id,
                  before=category_snapshot(category))
     db.session.delete(category)
@@ -167,7 +167,7 @@ def get_brand(brand_id, field="brand_id") -> Brand:
 
 def _check_unique(model, name, exclude_id=None, what="brand"):
     if db.session.scalar(sa.select(model.id).where(model.name == name, model.id != (exclude_id or 0))):
-        raise CatalogError(f"A {what} named '{name}' already exists.", field="name", status=409)
+        raise CatalogError(f"A {what} named '{name}' already exists.", field="name", status=409, code="name_taken")
 
 
 def create_brand(name) -> Brand:
@@ -196,7 +196,7 @@ def delete_brand(brand: Brand):
         sa.select(Product.name).filter_by(brand_id=brand.id).order_by(Product.name)).all()
     if products:
         raise CatalogError(f"Brand '{brand.name}' is still used by: {_names(products)}. "
-                           f"Give them another brand first.", field="brand", status=409)
+                           f"Give them another brand first.", field="brand", status=409, code="in_use")
     audit.record("catalog.brand.deleted", object_type="brand", object_id=brand.id, before={"name": brand.name})
     db.session.delete(brand)
     db.session.flush()

@@ -40,7 +40,7 @@ def refused_as_4xx():
               errors={s.sku: [f"requested {s.requested}, available {s.available}"] for s in exc.shortages})
     except operations.StateError as exc:
         db.session.rollback()
-        abort(409, message=str(exc))
+        abort(409, message=str(exc), code="invalid_transition")
     except PermissionError as exc:
         db.session.rollback()
         abort(403, message=str(exc))

@@ -49,7 +49,7 @@ def _move(rma, target):
     if target not in allowed:
         raise OrderError(409, f"Cannot move the return to {target}: it is {rma.status}; allowed from "
                               f"{rma.status}: {', '.join(allowed) or 'none (final status)'}.",
-                         {"status": [rma.status]})
+                         {"status": [rma.status]}, code="invalid_transition")
     before, rma.status = rma.status, target
     return before
 

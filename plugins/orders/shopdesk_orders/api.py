@@ -38,7 +38,7 @@ def service_call():
     except (OrderError, IllegalTransition) as exc:
         db.session.rollback()
         error = as_order_error(exc)
-        abort(error.status, message=error.message, errors=error.errors)
+        abort(error.status, message=error.message, errors=error.errors, **({"code": error.code} if error.code else {}))
     except PluginError as exc:
         db.session.rollback()
         abort(502, message=str(exc))

@@ -18,16 +18,16 @@ from .states import IllegalTransition
 class OrderError(Exception):
     """A refusal with its HTTP status: 404, 409 (state, stock, limits) or 422 (input)."""
 
-    def __init__(self, status: int, message: str, errors: dict | None = None):
+    def __init__(self, status: int, message: str, errors: dict | None = None, code: str | None = None):
         super().__init__(message)
-        self.status, self.message, self.errors = status, message, errors or {}
+        self.status, self.message, self.errors, self.code = status, message, errors or {}, code
 
 
 def as_order_error(exc: Exception) -> OrderError:
     if isinstance(exc, OrderError):
         return exc
     if isinstance(exc, IllegalTransition):
-        return OrderError(409, str(exc), {"status": [exc.current]})
+        return OrderError(409, str(exc), {"status": [exc.current]}, code="invalid_transition")
     raise exc
 
 

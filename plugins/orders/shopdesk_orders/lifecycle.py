@@ -82,7 +82,7 @@ def _stock_lines(order) -> list[StockLine]:
 def out_of_stock(exc: OutOfStock) -> OrderError:
     skus = [s.sku for s in exc.shortages]
     return OrderError(409, str(exc), {"lines": [f"{s.sku}: requested {s.requested}, available {s.available}"
-                                                for s in exc.shortages], "skus": skus})
+                                                for s in exc.shortages], "skus": skus}, code="out_of_stock")
 
 
 def place(hooks, order):
@@ -304,7 +304,7 @@ def ship(hooks, order, shipment, *, carrier: str, tracking_number: str):
     states.check_action(order.status, "ship", states.SHIPPABLE)
     if shipment.status != "packed":
         raise OrderError(409, f"Shipment #{shipment.id} is {shipment.status}, not packed.",
-                         {"status": [shipment.status]})
+                         {"status": [shipment.status]}, code="invalid_transition")
     if hooks.owns("consume_stock"):
         try:
             hooks.owner("consume_stock", reference=reference(order),
@@ -332,7 +332,7 @@ def deliver(hooks, order, shipment):
     _locked(order)
     if shipment.status != "shipped":
         raise OrderError(409, f"Shipment #{shipment.id} is {shipment.status}: only a shipped parcel can be delivered.",
-                         {"status": [shipment.status]})
+                         {"status": [shipment.status]}, code="invalid_transition")
     shipment.status, shipment.delivered_at = "delivered", utcnow()
     db.session.flush()
     note(order, "shipment_delivered", f"Shipment #{shipment.id} delivered.", shipment_id=shipment.id)
