@@ -256,7 +256,7 @@ def test_tokens_need_no_csrf_token_but_sessions_do(app, db, user, store, token_f
     (lambda c: c.get("/api/v1/roles", headers={"Shopdesk-Store": ""}), 400, "bad_request"),
     (lambda c: c.post("/api/v1/roles", data="{not json", content_type="application/json"), 400, "bad_request"),
     (lambda c: c.get("/api/v1/roles/999999"), 404, "not_found"),
-    (lambda c: c.post("/api/v1/roles", json={"name": "owner"}), 409, "conflict"),
+    (lambda c: c.post("/api/v1/roles", json={"name": "owner"}), 409, "name_taken"),
     (lambda c: c.post("/api/v1/roles", json={"name": 7, "permissions": "all"}), 422, "validation_error"),
     (lambda c: c.get("/api/v1/roles?sort=colour"), 422, "validation_error"),
 ])
