@@ -445,6 +445,21 @@ def score_risk(ctx, order):
 
 
 @hookspec
+def currency_in_use(ctx):
+    """Return what this plugin keeps in ``ctx.store``'s currency, as a short phrase a person
+    reads ("3 products"), or None when nothing. Collected: while any plugin answers, the
+    store's currency cannot be changed, since amounts are integer minor units of it.
+
+    Example::
+
+        @hookimpl
+        def currency_in_use(ctx):
+            count = db.session.scalar(sa.select(sa.func.count()).select_from(Invoice))
+            return ngettext("%(num)d invoice", "%(num)d invoices", count) if count else None
+    """
+
+
+@hookspec
 def payment_providers(ctx):
     """Return the ``commerce.PaymentProvider`` s this plugin offers (collected); payments are
     recorded against a provider code. The orders plugin has the offline ones built in.

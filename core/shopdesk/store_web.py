@@ -3,10 +3,11 @@
 from zoneinfo import available_timezones
 
 from babel.numbers import get_currency_name
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_smorest import Blueprint as ApiBlueprint
+from flask_smorest import abort as api_abort
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from . import audit
@@ -37,9 +38,29 @@ class StoreSchema(Schema):
             raise ValidationError("Not a known time zone (e.g. Asia/Taipei).")
 
 
+class CurrencyLocked(ValueError):
+    """The store holds amounts in its currency; changing it would change what they are worth."""
+
+    def __init__(self, held: list[str]):
+        super().__init__(_("The currency cannot change: the store has %(held)s in its current currency.",
+                           held=", ".join(held)))
+        self.held = held
+
+
+def currency_in_use(store) -> list[str]:
+    """What the store's plugins keep in its currency (``currency_in_use`` hook), in words."""
+    hooks = current_app.extensions["shopdesk"].for_store(store)
+    return [str(result.value) for result in hooks.each("currency_in_use", isolate=False) if result.value]
+
+
 def change_store(store, data: dict):
-    """Apply validated changes; audited with before and after."""
+    """Apply validated changes; audited with before and after. A new currency is refused while
+    anything is priced in the old one (CurrencyLocked)."""
     changes = {k: (v.upper() if k == "currency" else v) for k, v in data.items() if k in EDITABLE}
+    if changes.get("currency", store.currency) != store.currency:
+        held = currency_in_use(store)
+        if held:
+            raise CurrencyLocked(held)
     before = {k: getattr(store, k) for k in changes}
     for key, value in changes.items():
         setattr(store, key, value)
@@ -60,6 +81,8 @@ def settings():
             return redirect(url_for("store.settings"))
         except ValidationError as exc:
             errors, status = exc.messages, 400
+        except CurrencyLocked as exc:
+            errors, status = {"currency": [str(exc)]}, 409
     return render_template("shell/store_settings.html", errors=errors, languages=LANGUAGES,
                            timezones=sorted(available_timezones())), status
 
@@ -78,7 +101,11 @@ class CurrentStore(MethodView):
     @api.arguments(StoreSchema)
     @api.response(200, StoreSchema)
     def patch(self, data):
-        """Change the store's name, currency, language or time zone."""
-        change_store(g.store, data)
+        """Change the store's name, currency, language or time zone. The currency is refused
+        (409 ``currency_locked``) while the store has prices, price lists or orders in it."""
+        try:
+            change_store(g.store, data)
+        except CurrencyLocked as exc:
+            api_abort(409, code="currency_locked", message=str(exc), errors={"currency": [str(exc)]})
         db.session.commit()
         return g.store

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import render_template
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 
 import shopdesk
 from shopdesk import hookimpl
@@ -110,6 +110,12 @@ def dashboard_widgets(ctx, user):
         product_query({"without_images": True}).subquery()))
     html = render_template("catalog/_dashboard.html", counts=counts, without_images=without_images)
     return [Widget(title=gettext("Catalog"), html=html, order=20)]
+
+
+@hookimpl
+def currency_in_use(ctx):
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(models.Product))
+    return ngettext("%(num)d product", "%(num)d products", count) if count else None
 
 
 @hookimpl

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import render_template
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from marshmallow import Schema, fields, validate
 
 import shopdesk
@@ -103,3 +103,9 @@ def dashboard_widgets(ctx, user):
         Complaint.first_response_at.is_(None), Complaint.status != "closed", Complaint.due_at < utcnow()))
     html = render_template("orders/_card.html", counts=counts, overdue=overdue)
     return [Widget(title=gettext("Orders"), html=html, order=20)]
+
+
+@hookimpl
+def currency_in_use(ctx):
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(Order))
+    return ngettext("%(num)d order", "%(num)d orders", count) if count else None

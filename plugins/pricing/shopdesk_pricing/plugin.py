@@ -2,12 +2,14 @@
 
 from pathlib import Path
 
-from flask_babel import gettext
+import sqlalchemy as sa
+from flask_babel import gettext, ngettext
 from marshmallow import Schema, fields, validate
 
 import shopdesk
 from shopdesk import hookimpl
 from shopdesk.auth.permissions import Permission, allowed
+from shopdesk.db import db
 from shopdesk.i18n import N_
 from shopdesk.scheduler import Job
 from shopdesk.ui import NavItem
@@ -98,3 +100,9 @@ def nav_items(ctx, user):
 @hookimpl
 def demo_data(ctx):
     load_demo(ctx)
+
+
+@hookimpl
+def currency_in_use(ctx):
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(models.PriceList))
+    return ngettext("%(num)d price list", "%(num)d price lists", count) if count else None
