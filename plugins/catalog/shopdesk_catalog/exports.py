@@ -16,6 +16,7 @@ from . import imports_values as values
 from .imports_files import write_csv, write_xlsx
 from .imports_rows import COLUMNS, TRANSLATED
 from .models import Brand, Category, Product, ProductTag, ProductTranslation, Tag, Variant
+from .schemas import may_see_costs
 
 
 def export_rows(status: str | None = None, currency: str = "USD") -> Iterator[list]:
@@ -38,6 +39,7 @@ def export_rows(status: str | None = None, currency: str = "USD") -> Iterator[li
         translations.setdefault(pid, {})[locale] = (name, description or "")
 
     yield list(COLUMNS)
+    costs = may_see_costs()  # else the column stays empty, and importing the file back keeps the costs
     variants = db.session.execute(
         sa.select(Variant.product_id, Variant.sku, Variant.barcode, Variant.options, Variant.price,
                   Variant.unit_cost, Variant.weight_g, Variant.length_mm, Variant.width_mm, Variant.height_mm)
@@ -53,7 +55,7 @@ def export_rows(status: str | None = None, currency: str = "USD") -> Iterator[li
             brands.get(product.brand_id, "") if product.brand_id else "",
             values.LIST_SEPARATOR.join(tags.get(product.id, [])),
             v.sku, v.barcode or "", values.format_options(v.options or {}, product.option_axes or []),
-            values.format_money(v.price, currency), values.format_money(v.unit_cost, currency),
+            values.format_money(v.price, currency), values.format_money(v.unit_cost, currency) if costs else "",
             "" if v.weight_g is None else v.weight_g,
             values.format_dimensions(v.length_mm, v.width_mm, v.height_mm),
             product.description or "",

@@ -45,6 +45,8 @@ def register_permissions():
                    roles=("manager", "operator", "viewer")),
         Permission("catalog.write", N_("Create, edit, import and archive products"), "建立、編輯、匯入與封存商品",
                    roles=("manager", "operator")),
+        Permission("catalog.costs", N_("See and set unit costs and margins"), "查看與設定單位成本及毛利",
+                   roles=("manager",)),
     ]
 
 

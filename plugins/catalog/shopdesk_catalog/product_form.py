@@ -12,7 +12,7 @@ from marshmallow import ValidationError
 from shopdesk.money import Money
 
 from .models import LOCALES
-from .schemas import ProductChangesSchema, ProductSchema
+from .schemas import ProductChangesSchema, ProductSchema, may_see_costs
 
 BLANK_ROWS = 3
 MAX_ROWS = 500  # as many variants as the API takes
@@ -115,7 +115,7 @@ def data_from(form, currency: str, *, new: bool) -> tuple[dict, dict]:
                    "options": dict(zip(state["axes"], row["options"]))}
         if row["id"] and not new:
             variant["id"] = _integer(row["id"], f"{field}.id", errors)
-        for key in ("price", "unit_cost"):
+        for key in ("price", "unit_cost") if may_see_costs() else ("price",):  # else the cost stays as it is
             amount = _amount(row[key], currency, f"{field}.{key}", errors)
             variant[key] = amount if amount is not None else 0
         for key in VARIANT_INTS:

@@ -1,9 +1,10 @@
 """Marshmallow schemas: what the catalog API takes and answers (and the pages validate with)."""
 
-from flask import g, url_for
-from marshmallow import Schema, fields, validate
+from flask import g, has_request_context, url_for
+from marshmallow import Schema, ValidationError, fields, post_dump, validate, validates
 
 from shopdesk.api import SyncQuery, sort_argument
+from shopdesk.auth.permissions import allowed
 
 from .listing import SORTS
 from .models import LOCALES, PRODUCT_STATUSES
@@ -27,6 +28,15 @@ class TranslationSchema(Schema):
                                 metadata={"description": "Markdown."})
 
 
+COSTS = "catalog.costs"
+
+
+def may_see_costs() -> bool:
+    """Unit costs are the store's margins: they need catalog.costs, not catalog.read, so a
+    storefront token can read the catalog without them. Outside a request (CLI) all is shown."""
+    return not has_request_context() or g.get("store") is None or allowed(COSTS)
+
+
 class VariantSchema(Schema):
     id = _id(metadata={"description": "In a product PATCH: the variant to change (leave out for a new one)."})
     sku = fields.String(required=True, validate=[validate.Length(min=1, max=64), not_blank],
@@ -39,11 +49,17 @@ class VariantSchema(Schema):
     price = fields.Integer(validate=validate.Range(min=0, max=MAX_MONEY),
                            metadata={"description": "List price. " + MONEY_HELP})
     unit_cost = fields.Integer(validate=validate.Range(min=0, max=MAX_MONEY),
-                               metadata={"description": "What one unit costs the store. " + MONEY_HELP})
+                               metadata={"description": "What one unit costs the store. " + MONEY_HELP +
+                                         " Sent and answered only with the `catalog.costs` permission."})
     weight_g = fields.Integer(allow_none=True, validate=size, metadata={"description": "Grams."})
     length_mm = fields.Integer(allow_none=True, validate=size, metadata={"description": "Millimetres."})
     width_mm = fields.Integer(allow_none=True, validate=size, metadata={"description": "Millimetres."})
     height_mm = fields.Integer(allow_none=True, validate=size, metadata={"description": "Millimetres."})
+
+    @validates("unit_cost")
+    def costs_permitted(self, value, **kwargs):
+        if not may_see_costs():
+            raise ValidationError(f"Setting a unit cost needs the '{COSTS}' permission.")
 
 
 class VariantChangesSchema(VariantSchema):
@@ -55,6 +71,12 @@ class VariantOutSchema(VariantChangesSchema):
     product_id = fields.Integer()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+
+    @post_dump
+    def without_costs(self, data, **kwargs):
+        if not may_see_costs():
+            data.pop("unit_cost", None)
+        return data
 
 
 class VariantListSchema(VariantOutSchema):

@@ -20,7 +20,7 @@ from .errors import CatalogError
 from .listing import SORT_COLUMNS, SORTS, product_query
 from .models import PRODUCT_STATUSES, Brand, Product, ProductImage, Tag
 from .rendering import description_html
-from .schemas import ProductBulkSchema, ProductQuerySchema
+from .schemas import ProductBulkSchema, ProductQuerySchema, may_see_costs
 
 bp = Blueprint("catalog", __name__, url_prefix="/catalog", template_folder="templates", static_folder="static")
 
@@ -48,6 +48,11 @@ def display_name(product) -> str:
 @bp.app_template_global("money_of")
 def money_of(amount, currency):
     return None if amount is None else Money(amount, currency)
+
+
+@bp.app_template_global("catalog_may_see_costs")
+def catalog_may_see_costs() -> bool:
+    return may_see_costs()
 
 
 @bp.app_template_global("catalog_name")
