@@ -253,3 +253,20 @@ def test_a_generated_client_drives_a_storefront_flow(app, user, storefront, toke
     paid = orders.orders_order_by_id_get.sync(order.id, client=shop)
     assert (paid.status, paid.payment_status, paid.balance_due) == ("paid", "paid", 0)
     assert [line.sku for line in paid.lines] == ["MUG-1"]
+
+
+def test_every_list_is_paged_the_same_way(client):
+    """A GET answering an array pages it: ``page``/``page_size`` in, the X-Pagination header out."""
+    spec = client.get("/api/openapi.json").get_json()
+    lists, unpaged = [], []
+    for path, method, operation in operations(spec):
+        answer = operation["responses"].get("200", {})
+        schema = answer.get("content", {}).get("application/json", {}).get("schema", {})
+        if method != "get" or schema.get("type") != "array":
+            continue
+        lists.append(path)
+        if not ({("query", "page"), ("query", "page_size")} <= parameter_names(spec, operation)
+                and "X-Pagination" in answer.get("headers", {})):
+            unpaged.append(f"GET {path}")
+    assert {"/api/v1/orders/{order_id}/timeline", "/api/v1/inventory/levels", "/api/v1/audit"} <= set(lists)
+    assert unpaged == []

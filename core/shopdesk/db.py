@@ -37,6 +37,10 @@ class UTCDateTime(sa.types.TypeDecorator):
     impl = sa.DateTime(timezone=True)
     cache_ok = True
 
+    @property
+    def python_type(self):
+        return datetime  # a keyset cursor reads its timestamps back by this
+
     def process_bind_param(self, value, dialect):
         if value is not None:
             if value.tzinfo is None:

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask import Response, current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
-from shopdesk.api import one_page
+from shopdesk.api import one_page, page_of, page_of_items, paginate, sync_filters
 from shopdesk.auth.permissions import requires
 from shopdesk.commerce import OutOfStock, StockLine
 from shopdesk.db import db, utcnow
@@ -56,7 +56,7 @@ def _names():
 
 def _warehouse_out(warehouse):
     return {"id": warehouse.id, "code": warehouse.code, "name": warehouse.name, "priority": warehouse.priority,
-            "active": warehouse.active, "bins": [b.code for b in warehouse.bins]}
+            "active": warehouse.active, "bins": [b.code for b in warehouse.bins], "updated_at": warehouse.updated_at}
 
 
 def _set_bins(warehouse, codes):
@@ -72,10 +72,13 @@ def _set_bins(warehouse, codes):
 @api.route("/warehouses")
 class Warehouses(MethodView):
     @requires("inventory.read")
+    @api.arguments(schemas.WarehouseFilterSchema, location="query")
     @api.response(200, schemas.WarehouseSchema(many=True))
-    def get(self):
+    @paginate(api)
+    def get(self, filters, pagination_parameters):
         """The store's warehouses, by priority."""
-        found = db.session.scalars(sa.select(Warehouse).order_by(Warehouse.priority, Warehouse.code)).all()
+        query = sync_filters(sa.select(Warehouse), Warehouse, filters)
+        found = db.session.scalars(one_page(query, pagination_parameters, Warehouse.priority, Warehouse.code)).all()
         return [_warehouse_out(w) for w in found]
 
     @requires("inventory.write")
@@ -129,10 +132,11 @@ class Levels(MethodView):
     @requires("inventory.read")
     @api.arguments(schemas.LevelFilterSchema, location="query")
     @api.response(200, schemas.LevelSchema(many=True))
-    @api.paginate()
+    @paginate(api, keyset=True)
     def get(self, filters, pagination_parameters):
-        """On hand, reserved and available per SKU and warehouse."""
-        query = (sa.select(StockLevel, Variant.sku, Warehouse.code)
+        """On hand, reserved and available per SKU and warehouse. To sync availability:
+        ``sort=updated_at&updated_since=…`` and follow ``next_cursor``."""
+        query = (sync_filters(sa.select(StockLevel), StockLevel, filters)
                  .join(Variant, Variant.id == StockLevel.variant_id)
                  .join(Warehouse, Warehouse.id == StockLevel.warehouse_id))
         if "sku" in filters:
@@ -143,13 +147,14 @@ class Levels(MethodView):
             low = sa.and_(StockLevel.reorder_point.is_not(None),
                           StockLevel.on_hand - StockLevel.reserved < StockLevel.reorder_point)
             query = query.where(low if filters["low"] else sa.not_(low))
-        rows = db.session.execute(one_page(query, pagination_parameters, Variant.sku, Warehouse.priority,
-                                           Warehouse.code)).all()
-        return [{"id": level.id, "sku": sku, "variant_id": level.variant_id, "warehouse": code,
-                 "on_hand": level.on_hand, "reserved": level.reserved, "available": level.available,
-                 "reorder_point": level.reorder_point,
-                 "low": level.reorder_point is not None and level.available < level.reorder_point}
-                for level, sku, code in rows]
+        levels = page_of(query, pagination_parameters, filters["sort"],
+                         {"sku": Variant.sku, "updated_at": StockLevel.updated_at, "id": StockLevel.id})
+        skus, codes = _names()
+        return [{"id": level.id, "sku": skus[level.variant_id], "variant_id": level.variant_id,
+                 "warehouse": codes[level.warehouse_id], "on_hand": level.on_hand, "reserved": level.reserved,
+                 "available": level.available, "reorder_point": level.reorder_point,
+                 "low": level.reorder_point is not None and level.available < level.reorder_point,
+                 "updated_at": level.updated_at} for level in levels]
 
 
 def _move_out(move, skus, codes):
@@ -164,10 +169,12 @@ class Moves(MethodView):
     @requires("inventory.read")
     @api.arguments(schemas.MoveFilterSchema, location="query")
     @api.response(200, schemas.MoveSchema(many=True))
-    @api.paginate()
+    @paginate(api, keyset=True)
     def get(self, filters, pagination_parameters):
-        """The stock ledger, newest first."""
+        """The stock ledger, newest first (``sort=id&after_id=…`` reads what is new)."""
         query = sa.select(StockMove)
+        if "after_id" in filters:
+            query = query.where(StockMove.id > filters["after_id"])
         if "sku" in filters:
             query = query.join(Variant, Variant.id == StockMove.variant_id).where(Variant.sku == filters["sku"])
         if "warehouse" in filters:
@@ -176,7 +183,7 @@ class Moves(MethodView):
         for key in ("kind", "reference"):
             if key in filters:
                 query = query.where(getattr(StockMove, key) == filters[key])
-        moves = db.session.scalars(one_page(query, pagination_parameters, StockMove.id.desc())).all()
+        moves = page_of(query, pagination_parameters, filters["sort"], {"id": StockMove.id})
         skus, codes = _names()
         return [_move_out(m, skus, codes) for m in moves]
 
@@ -220,15 +227,20 @@ class Reservations(MethodView):
     @requires("inventory.read")
     @api.arguments(schemas.ReservationFilterSchema, location="query")
     @api.response(200, schemas.ReservationSchema(many=True))
-    @api.paginate()
+    @paginate(api, keyset=True)
     def get(self, filters, pagination_parameters):
         """Reservations, newest first."""
-        query = sa.select(Reservation).filter_by(**filters)
-        rows = db.session.scalars(one_page(query, pagination_parameters, Reservation.id.desc())).all()
+        query = sync_filters(sa.select(Reservation), Reservation, filters)
+        for key in ("reference", "status"):
+            if key in filters:
+                query = query.where(getattr(Reservation, key) == filters[key])
+        rows = page_of(query, pagination_parameters, filters["sort"],
+                       {"id": Reservation.id, "updated_at": Reservation.updated_at})
         skus, codes = _names()
         return [{"id": r.id, "reference": r.reference, "sku": skus.get(r.variant_id),
                  "warehouse": codes.get(r.warehouse_id), "quantity": r.quantity, "open_quantity": r.open_quantity,
-                 "status": r.status, "expires_at": r.expires_at, "created_at": r.created_at} for r in rows]
+                 "status": r.status, "expires_at": r.expires_at, "created_at": r.created_at,
+                 "updated_at": r.updated_at} for r in rows]
 
     @requires("inventory.write")
     @api.arguments(schemas.ReserveSchema)
@@ -265,7 +277,7 @@ def _transfer_out(transfer):
     return {"id": transfer.id, "from_warehouse": transfer.from_warehouse.code,
             "to_warehouse": transfer.to_warehouse.code, "note": transfer.note, "status": transfer.status,
             "created_by": transfer.created_by, "shipped_at": transfer.shipped_at,
-            "received_at": transfer.received_at, "created_at": transfer.created_at,
+            "received_at": transfer.received_at, "created_at": transfer.created_at, "updated_at": transfer.updated_at,
             "items": [{"id": l.id, "sku": skus.get(l.variant_id), "quantity": l.quantity,
                        "received_quantity": l.received_quantity} for l in transfer.lines]}
 
@@ -279,9 +291,13 @@ class Transfers(MethodView):
     @requires("inventory.read")
     @api.arguments(schemas.TransferFilterSchema, location="query")
     @api.response(200, schemas.TransferSchema(many=True))
-    def get(self, filters):
+    @paginate(api)
+    def get(self, filters, pagination_parameters):
         """Transfers between warehouses, newest first."""
-        found = db.session.scalars(sa.select(Transfer).filter_by(**filters).order_by(Transfer.id.desc())).all()
+        query = sync_filters(sa.select(Transfer), Transfer, filters)
+        if "status" in filters:
+            query = query.filter_by(status=filters["status"])
+        found = db.session.scalars(one_page(query, pagination_parameters, Transfer.id.desc())).all()
         return [_transfer_out(t) for t in found]
 
     @requires("inventory.write")
@@ -353,7 +369,7 @@ def _count_out(session, with_sheet=False):
            "category_id": session.category_id, "abc_class": session.abc_class, "blind": session.blind,
            "status": session.status, "created_by": session.created_by, "counted_by": session.counted_by,
            "approved_by": session.approved_by, "created_at": session.created_at,
-           "submitted_at": session.submitted_at, "approved_at": session.approved_at}
+           "submitted_at": session.submitted_at, "approved_at": session.approved_at, "updated_at": session.updated_at}
     if with_sheet:
         out["sheet"] = counts.sheet(session)
     return out
@@ -368,10 +384,13 @@ class Counts(MethodView):
     @requires("inventory.read")
     @api.arguments(schemas.CountFilterSchema, location="query")
     @api.response(200, schemas.CountSchema(many=True))
-    def get(self, filters):
+    @paginate(api)
+    def get(self, filters, pagination_parameters):
         """Cycle count sessions, newest first."""
-        found = db.session.scalars(sa.select(CountSession).filter_by(**filters)
-                                   .order_by(CountSession.id.desc())).all()
+        query = sync_filters(sa.select(CountSession), CountSession, filters)
+        if "status" in filters:
+            query = query.filter_by(status=filters["status"])
+        found = db.session.scalars(one_page(query, pagination_parameters, CountSession.id.desc())).all()
         return [_count_out(s) for s in found]
 
     @requires("inventory.count")
@@ -475,9 +494,10 @@ class Replenishment(MethodView):
     @requires("inventory.read")
     @api.arguments(schemas.ReplenishmentFilterSchema, location="query")
     @api.response(200, schemas.ReplenishmentSchema(many=True))
-    def get(self, filters):
+    @paginate(api)
+    def get(self, filters, pagination_parameters):
         """Safety stock, reorder point and EOQ per SKU and warehouse, with inputs and formulas."""
-        return replenishment.plan(settings(), **filters)
+        return page_of_items(replenishment.plan(settings(), **filters), pagination_parameters)
 
 
 @api.route("/replenishment/suggestions")
@@ -485,10 +505,11 @@ class Suggestions(MethodView):
     @requires("inventory.read")
     @api.arguments(schemas.ReplenishmentFilterSchema, location="query")
     @api.response(200, schemas.ReplenishmentSchema(many=True))
-    def get(self, filters):
+    @paginate(api)
+    def get(self, filters, pagination_parameters):
         """What to order: levels whose available + on order is below the reorder point, with
         suggested quantity = max(EOQ, ROP − available). For the purchasing plugin."""
-        return replenishment.suggestions(settings(), **filters)
+        return page_of_items(replenishment.suggestions(settings(), **filters), pagination_parameters)
 
 
 @api.route("/replenishment/refresh")
@@ -506,10 +527,11 @@ class RefreshReorderPoints(MethodView):
 class LeadTimes(MethodView):
     @requires("inventory.read")
     @api.response(200, schemas.LeadTimeSchema(many=True))
-    def get(self):
+    @paginate(api)
+    def get(self, pagination_parameters):
         """Per-SKU lead times overriding the store default."""
-        rows = db.session.execute(sa.select(LeadTime, Variant.sku).join(Variant, Variant.id == LeadTime.variant_id)
-                                  .order_by(Variant.sku)).all()
+        query = sa.select(LeadTime, Variant.sku).join(Variant, Variant.id == LeadTime.variant_id)
+        rows = db.session.execute(one_page(query, pagination_parameters, Variant.sku)).all()
         return [{"id": lead.id, "sku": sku, "days": lead.days} for lead, sku in rows]
 
     @requires("inventory.write")
@@ -567,43 +589,49 @@ class Turnover(MethodView):
     @requires("inventory.read")
     @api.arguments(schemas.TurnoverFilterSchema, location="query")
     @api.response(200, schemas.TurnoverSchema(many=True))
-    def get(self, args):
+    @paginate(api)
+    def get(self, args, pagination_parameters):
         """Inventory turnover and days of inventory per SKU or category over a period."""
         start, end = period_bounds(args.get("start"), args.get("end"))
-        return analytics.turnover(start, end, by=args["by"])
+        return page_of_items(analytics.turnover(start, end, by=args["by"]), pagination_parameters)
 
 
 @api.route("/reports/abc")
 class Abc(MethodView):
     @requires("inventory.read")
     @api.response(200, schemas.AbcSchema(many=True))
-    def get(self):
+    @paginate(api)
+    def get(self, pagination_parameters):
         """ABC classes by shipped value over the demand window (store thresholds)."""
-        return analytics.abc_classes(settings())
+        return page_of_items(analytics.abc_classes(settings()), pagination_parameters)
 
 
 @api.route("/reports/slow-movers")
 class SlowMovers(MethodView):
     @requires("inventory.read")
     @api.response(200, schemas.SlowMoverSchema(many=True))
-    def get(self):
+    @paginate(api)
+    def get(self, pagination_parameters):
         """Slow and dead stock with its value at cost."""
-        return analytics.slow_movers(settings())
+        return page_of_items(analytics.slow_movers(settings()), pagination_parameters)
 
 
 @api.route("/reports/count-accuracy")
 class CountAccuracy(MethodView):
     @requires("inventory.read")
     @api.response(200, schemas.AccuracySchema(many=True))
-    def get(self):
+    @paginate(api)
+    def get(self, pagination_parameters):
         """Books vs shelves over time: one row per approved count."""
-        return analytics.count_accuracy()
+        return page_of_items(analytics.count_accuracy(), pagination_parameters)
 
 
 @api.route("/verify")
 class Verify(MethodView):
     @requires("inventory.read")
     @api.response(200, schemas.MismatchSchema(many=True))
-    def get(self):
-        """Levels that disagree with their moves or reservations (empty when the books agree)."""
-        return [m.__dict__ for m in verify()]
+    @paginate(api)
+    def get(self, pagination_parameters):
+        """Levels that disagree with their moves or reservations (empty when the books agree;
+        X-Pagination's ``total`` counts them all)."""
+        return page_of_items([m.__dict__ for m in verify()], pagination_parameters)

@@ -75,6 +75,9 @@ class StockLevel(StoreScoped, db.Model):
     reserved: Mapped[int] = mapped_column(default=0, server_default="0")
     reorder_point: Mapped[int | None] = mapped_column()
     low_alerted: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Moved by every UPDATE, the conditional Core ones included (a column ``onupdate``), so a
+    # storefront syncs availability with ``updated_since``.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     warehouse: Mapped[Warehouse] = relationship()
 
@@ -240,3 +243,8 @@ class SlowMoverNotice(StoreScoped, db.Model):
         sa.ForeignKey("catalog_variants.id", ondelete="CASCADE"), index=True)
     period: Mapped[str] = mapped_column(sa.String(7))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# What a storefront or a warehouse system syncs by ``updated_since``: indexed per store.
+for _model in (Warehouse, StockLevel, Reservation, Transfer, CountSession):
+    sa.Index(f"ix_{_model.__tablename__}_store_updated", _model.store_id, _model.updated_at)

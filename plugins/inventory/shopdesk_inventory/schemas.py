@@ -1,6 +1,7 @@
 """Marshmallow schemas of the inventory API (input is validated here, naming each field)."""
 
 from marshmallow import Schema, fields, validate
+from shopdesk.api import SyncQuery, sort_argument
 
 from .models import COUNT_SCOPES, MOVE_KINDS, RESERVATION_STATUSES, TRANSFER_STATUSES
 from .operations import ADJUSTMENT_REASONS
@@ -26,6 +27,11 @@ class WarehouseSchema(Schema):
     bins = fields.List(fields.String(validate=validate.Length(min=1, max=40)), load_default=list,
                        validate=validate.Length(max=500),
                        metadata={"description": "Bin location codes inside the warehouse (optional)."})
+    updated_at = fields.DateTime(dump_only=True)
+
+
+class WarehouseFilterSchema(SyncQuery):
+    pass
 
 
 class WarehouseChangesSchema(Schema):
@@ -45,9 +51,11 @@ class LevelSchema(Schema):
     available = fields.Integer()
     reorder_point = fields.Integer(allow_none=True)
     low = fields.Boolean()
+    updated_at = fields.DateTime(metadata={"description": "Moves with every change of on hand or reserved."})
 
 
-class LevelFilterSchema(Schema):
+class LevelFilterSchema(SyncQuery):
+    sort = sort_argument(["sku", "updated_at", "id"], default="sku")
     sku = fields.String(validate=sku_field)
     warehouse = fields.String(validate=code_field)
     low = fields.Boolean(metadata={"description": "Only levels below their reorder point."})
@@ -68,6 +76,10 @@ class MoveSchema(Schema):
 
 
 class MoveFilterSchema(Schema):
+    sort = sort_argument(["id"], default="-id")
+    after_id = fields.Integer(validate=validate.Range(0, 2**31 - 1), metadata={
+        "description": "Only moves recorded after this one. The ledger is append-only: to read what is "
+                       "new, keep the last id you saw and ask with ``sort=id&after_id=…``."})
     sku = fields.String(validate=sku_field)
     warehouse = fields.String(validate=code_field)
     kind = fields.String(validate=validate.OneOf(MOVE_KINDS))
@@ -141,9 +153,11 @@ class ReservationSchema(Schema):
     status = fields.String()
     expires_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
+    updated_at = fields.DateTime()
 
 
-class ReservationFilterSchema(Schema):
+class ReservationFilterSchema(SyncQuery):
+    sort = sort_argument(["updated_at", "id"], default="-id")
     reference = fields.String(validate=reference_field)
     status = fields.String(validate=validate.OneOf(RESERVATION_STATUSES))
 
@@ -173,9 +187,10 @@ class TransferSchema(Schema):
     shipped_at = fields.DateTime(dump_only=True, allow_none=True)
     received_at = fields.DateTime(dump_only=True, allow_none=True)
     created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
 
 
-class TransferFilterSchema(Schema):
+class TransferFilterSchema(SyncQuery):
     status = fields.String(validate=validate.OneOf(TRANSFER_STATUSES))
 
 
@@ -203,6 +218,7 @@ class CountSchema(Schema):
     created_at = fields.DateTime(dump_only=True)
     submitted_at = fields.DateTime(dump_only=True, allow_none=True)
     approved_at = fields.DateTime(dump_only=True, allow_none=True)
+    updated_at = fields.DateTime(dump_only=True)
 
 
 class SheetRowSchema(Schema):
@@ -228,7 +244,7 @@ class CountEntriesSchema(Schema):
     counts = fields.List(fields.Nested(CountEntrySchema), load_default=list, validate=validate.Length(max=5000))
 
 
-class CountFilterSchema(Schema):
+class CountFilterSchema(SyncQuery):
     status = fields.String(validate=validate.OneOf(["open", "submitted", "approved", "cancelled"]))
 
 

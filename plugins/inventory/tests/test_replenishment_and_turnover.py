@@ -139,7 +139,7 @@ def test_abc_classes_follow_the_shipped_value_thresholds(app, db, client, stocke
     history("TEE-M", "MAIN", [(1, 8)])   # 8 × 1200 = 9600
     history("MUG", "EAST", [(2, 2)])     # 2 × 900 = 1800 (cumulative 9600 → 11400)
     history("CAP", "MAIN", [(3, 1)])     # 1 × 1500 = 1500 (→ 12900)
-    classes = {r["sku"]: r["class"] for r in client.get("/api/v1/inventory/reports/abc").json}
+    classes = {r["sku"]: r["class"] for r in client.get("/api/v1/inventory/reports/abc?page_size=100").json}
     assert classes == {"TEE-M": "A", "MUG": "B", "CAP": "C", "TEE-L": "C"}
 
 
@@ -182,7 +182,7 @@ def test_the_demo_store_has_warehouses_history_a_transfer_in_transit_and_an_open
     client.environ_base["HTTP_SHOPDESK_STORE"] = "demo-inv"
     assert [t["status"] for t in client.get("/api/v1/inventory/transfers").json] == ["in_transit"]
     assert [c["status"] for c in client.get("/api/v1/inventory/counts").json] == ["open"]
-    classes = {r["class"] for r in client.get("/api/v1/inventory/reports/abc").json}
+    classes = {r["class"] for r in client.get("/api/v1/inventory/reports/abc?page_size=100").json}
     assert classes == {"A", "B", "C"}
     plan = client.get("/api/v1/inventory/replenishment").json
     assert any(p["demand_std"] > 0 and p["safety_stock"] > 0 for p in plan)

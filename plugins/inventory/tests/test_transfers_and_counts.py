@@ -216,7 +216,9 @@ def test_warehouses_are_renamed_reprioritised_and_given_bins_with_an_audit_entry
     main = next(w for w in client.get("/api/v1/inventory/warehouses").json if w["code"] == "MAIN")
     changed = client.patch(f"/api/v1/inventory/warehouses/{main['id']}",
                            json={"priority": 30, "bins": ["A-01", "A-02"], "name": "Main hall"})
-    assert changed.json == {**main, "priority": 30, "bins": ["A-01", "A-02"], "name": "Main hall"}
+    assert changed.json == {**main, "priority": 30, "bins": ["A-01", "A-02"], "name": "Main hall",
+                            "updated_at": changed.json["updated_at"]}
+    assert changed.json["updated_at"] > main["updated_at"]
     assert [w["code"] for w in client.get("/api/v1/inventory/warehouses").json] == ["EAST", "MAIN"]
     duplicate = client.post("/api/v1/inventory/warehouses", json={"code": "MAIN", "name": "Again"})
     assert duplicate.status_code == 422 and "code" in duplicate.json["errors"]

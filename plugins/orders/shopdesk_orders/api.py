@@ -8,7 +8,7 @@ from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
-from shopdesk.api import page_of
+from shopdesk.api import one_page, page_of, page_of_items, paginate, sync_filters
 from shopdesk.auth.permissions import requires
 from shopdesk.db import commit_keeping_objects, db
 from shopdesk.registry import PluginError
@@ -26,8 +26,8 @@ from .states import IllegalTransition
 api = Blueprint("orders_api", __name__, url_prefix="/orders",
                 description="Orders: intake, lifecycle, payments, fulfilment, returns and complaints.")
 
-SORTABLE = {"created_at": Order.created_at, "number": Order.number, "total": Order.total,
-            "status": Order.status, "id": Order.id}
+SORTABLE = {"created_at": Order.created_at, "updated_at": Order.updated_at, "number": Order.number,
+            "total": Order.total, "status": Order.status, "id": Order.id}
 
 
 @contextmanager
@@ -77,10 +77,11 @@ class Orders(MethodView):
     @requires("orders.read")
     @api.arguments(OrderQuerySchema, location="query")
     @api.response(200, OrderSummarySchema(many=True))
-    @api.paginate()
+    @paginate(api, keyset=True)
     def get(self, query, pagination_parameters):
-        """List orders, newest first; search and filter by status, channel, customer, SKU and dates."""
-        return page_of(filtered(query), pagination_parameters, query["sort"], SORTABLE)
+        """List orders, newest first; search and filter by status, channel, customer, SKU and dates.
+        To sync: ``sort=updated_at&updated_since=…`` and follow ``next_cursor``."""
+        return page_of(sync_filters(filtered(query), Order, query), pagination_parameters, query["sort"], SORTABLE)
 
     @requires("orders.write")
     @api.arguments(OrderInSchema())  # an instance: a class is instantiated on every request
@@ -107,6 +108,12 @@ class OrderById(MethodView):
     def get(self, order_id):
         """One order with its lines (and their price trail), totals and risk scores."""
         return order_or_404(order_id)
+
+
+def of_order(model, order, pagination) -> list:
+    """One page of an order's payments, refunds, parcels, returns or timeline, oldest first."""
+    select = sa.select(model).filter_by(order_id=order.id)
+    return db.session.scalars(one_page(select, pagination, model.id)).all()
 
 
 def _action(order_id, work):
@@ -149,19 +156,22 @@ class CompleteOrder(MethodView):
 class PaymentProviders(MethodView):
     @requires("orders.read")
     @api.response(200, ProviderSchema(many=True))
-    def get(self):
+    @paginate(api)
+    def get(self, pagination_parameters):
         """Payment providers of this store: cash, bank_transfer and manual, plus plugins' ones."""
-        return [{"code": p.code, "label": p.label, "offline": p.offline, "description": p.description,
-                 "plugin": plugin} for plugin, p in providers(g.hooks)]
+        return page_of_items([{"code": p.code, "label": p.label, "offline": p.offline, "description": p.description,
+                               "plugin": plugin} for plugin, p in providers(g.hooks)], pagination_parameters)
 
 
 @api.route("/<int:order_id>/payments")
 class Payments(MethodView):
     @requires("orders.read")
     @api.response(200, PaymentOutSchema(many=True))
-    def get(self, order_id):
+    @paginate(api)
+    def get(self, order_id, pagination_parameters):
+        """The order's payments, oldest first."""
         order = order_or_404(order_id)
-        return db.session.scalars(sa.select(Payment).filter_by(order_id=order.id).order_by(Payment.id)).all()
+        return of_order(Payment, order, pagination_parameters)
 
     @requires("orders.write")
     @api.arguments(PaymentInSchema)
@@ -181,9 +191,11 @@ class Payments(MethodView):
 class Refunds(MethodView):
     @requires("orders.read")
     @api.response(200, RefundOutSchema(many=True))
-    def get(self, order_id):
+    @paginate(api)
+    def get(self, order_id, pagination_parameters):
+        """The order's refunds, oldest first."""
         order = order_or_404(order_id)
-        return db.session.scalars(sa.select(Refund).filter_by(order_id=order.id).order_by(Refund.id)).all()
+        return of_order(Refund, order, pagination_parameters)
 
     @requires("orders.refund")
     @api.arguments(RefundInSchema)
@@ -202,9 +214,11 @@ class Refunds(MethodView):
 class Shipments(MethodView):
     @requires("orders.read")
     @api.response(200, ShipmentOutSchema(many=True))
-    def get(self, order_id):
+    @paginate(api)
+    def get(self, order_id, pagination_parameters):
+        """The order's parcels, oldest first."""
         order = order_or_404(order_id)
-        return db.session.scalars(sa.select(Shipment).filter_by(order_id=order.id).order_by(Shipment.id)).all()
+        return of_order(Shipment, order, pagination_parameters)
 
     @requires("orders.fulfil")
     @api.arguments(FulfilInSchema)
@@ -258,11 +272,10 @@ class DeliverShipment(MethodView):
 class Timeline(MethodView):
     @requires("orders.read")
     @api.response(200, TimelineSchema(many=True))
-    def get(self, order_id):
+    @paginate(api)
+    def get(self, order_id, pagination_parameters):
         """What happened to the order, oldest first."""
-        order = order_or_404(order_id)
-        return db.session.scalars(sa.select(TimelineEntry).filter_by(order_id=order.id)
-                                  .order_by(TimelineEntry.id)).all()
+        return of_order(TimelineEntry, order_or_404(order_id), pagination_parameters)
 
 
 from . import api_aftersales  # noqa: E402,F401  (returns, complaints and import on the same blueprint)

@@ -5,12 +5,12 @@ from flask import g
 from flask.views import MethodView
 from marshmallow import Schema, fields
 
-from shopdesk.api import one_page
+from shopdesk.api import one_page, page_of, paginate, sync_filters
 from shopdesk.auth.permissions import requires
 from shopdesk.db import db, utcnow
 
 from . import aftersales
-from .api import api, order_or_404, service_call
+from .api import api, of_order, order_or_404, service_call
 from .importer import BadFile, read_rows, run_import
 from .models import Complaint, ComplaintMessage, Return
 from .schemas import (ComplaintChangesSchema, ComplaintInSchema, ComplaintOutSchema, ComplaintQuerySchema,
@@ -31,9 +31,10 @@ def complaint_or_404(complaint_id) -> Complaint:
 class OrderReturns(MethodView):
     @requires("orders.read")
     @api.response(200, ReturnOutSchema(many=True))
-    def get(self, order_id):
-        order = order_or_404(order_id)
-        return db.session.scalars(sa.select(Return).filter_by(order_id=order.id).order_by(Return.id)).all()
+    @paginate(api)
+    def get(self, order_id, pagination_parameters):
+        """The order's returns, oldest first."""
+        return of_order(Return, order_or_404(order_id), pagination_parameters)
 
     @requires("orders.support")
     @api.arguments(ReturnInSchema)
@@ -53,11 +54,14 @@ class Returns(MethodView):
     @requires("orders.read")
     @api.arguments(ReturnQuerySchema, location="query")
     @api.response(200, ReturnOutSchema(many=True))
-    @api.paginate()
+    @paginate(api, keyset=True)
     def get(self, query, pagination_parameters):
-        """Every return of the store, newest first."""
-        select = sa.select(Return).filter_by(**query)
-        return db.session.scalars(one_page(select, pagination_parameters, Return.id.desc())).all()
+        """Every return of the store, newest first (``sort=updated_at&updated_since=…`` to sync)."""
+        select = sync_filters(sa.select(Return), Return, query)
+        if query.get("status"):
+            select = select.filter_by(status=query["status"])
+        return page_of(select, pagination_parameters, query["sort"],
+                       {"id": Return.id, "created_at": Return.created_at, "updated_at": Return.updated_at})
 
 
 @api.route("/returns/<int:return_id>")
@@ -136,10 +140,10 @@ class Complaints(MethodView):
     @requires("orders.read")
     @api.arguments(ComplaintQuerySchema, location="query")
     @api.response(200, ComplaintOutSchema(many=True))
-    @api.paginate()
+    @paginate(api)
     def get(self, query, pagination_parameters):
         """Complaints, those due soonest first; ``overdue=true`` for the late ones."""
-        select = sa.select(Complaint)
+        select = sync_filters(sa.select(Complaint), Complaint, query)
         if query.get("status"):
             select = select.filter_by(status=query["status"])
         if query.get("overdue") is not None:
@@ -196,10 +200,12 @@ class ComplaintById(MethodView):
 class ComplaintMessages(MethodView):
     @requires("orders.read")
     @api.response(200, MessageOutSchema(many=True))
-    def get(self, complaint_id):
+    @paginate(api)
+    def get(self, complaint_id, pagination_parameters):
+        """The complaint's messages, oldest first."""
         complaint = complaint_or_404(complaint_id)
-        return db.session.scalars(sa.select(ComplaintMessage).filter_by(complaint_id=complaint.id)
-                                  .order_by(ComplaintMessage.id)).all()
+        select = sa.select(ComplaintMessage).filter_by(complaint_id=complaint.id)
+        return db.session.scalars(one_page(select, pagination_parameters, ComplaintMessage.id)).all()
 
     @requires("orders.support")
     @api.arguments(MessageInSchema)

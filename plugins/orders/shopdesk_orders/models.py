@@ -11,7 +11,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shopdesk.db import StoreScoped, Timestamps, UTCDateTime, db, utcnow
+from shopdesk.db import StoreScoped, Timestamps, UTCDateTime, db, touches, utcnow
 
 CHANNELS = ("web", "marketplace", "pos", "manual")
 
@@ -258,3 +258,12 @@ class ComplaintMessage(StoreScoped, db.Model):
     from_customer: Mapped[bool] = mapped_column(default=False)
     body: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# What a storefront syncs by ``updated_since``: indexed per store, and an order changes with its parts
+# (a payment recorded, a parcel shipped, a return requested).
+for _model in (Order, Return, Complaint):
+    sa.Index(f"ix_{_model.__tablename__}_store_updated", _model.store_id, _model.updated_at)
+for _part in (OrderLine, Payment, Refund, Shipment, Return):
+    touches(_part, Order, "order_id")
+touches(ComplaintMessage, Complaint, "complaint_id")

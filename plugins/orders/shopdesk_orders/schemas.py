@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from shopdesk.api import sort_argument
+from shopdesk.api import SyncQuery, sort_argument
 
 from .aftersales import COMPLAINT_STATUSES, DISPOSITIONS, REASONS
 from .models import CHANNELS
@@ -118,6 +118,8 @@ class OrderSummarySchema(Schema):
     customer_name = fields.String()
     customer_email = fields.String()
     created_at = fields.DateTime()
+    updated_at = fields.DateTime(metadata={"description": "Moves with every change of the order and of its "
+                                                          "lines, payments, refunds, parcels and returns."})
     placed_at = fields.DateTime(allow_none=True)
 
 
@@ -150,8 +152,8 @@ class OrderOutSchema(OrderSummarySchema):
         return list(TRANSITIONS[order.status])
 
 
-class OrderQuerySchema(Schema):
-    sort = sort_argument(["created_at", "number", "total", "status"], default="-created_at")
+class OrderQuerySchema(SyncQuery):
+    sort = sort_argument(["created_at", "updated_at", "number", "total", "status", "id"], default="-created_at")
     q = fields.String(validate=validate.Length(max=200), metadata={
         "description": "Search the number, external id, customer name and email."})
     status = fields.String(validate=validate.OneOf(STATUSES))
@@ -306,9 +308,11 @@ class ReturnOutSchema(Schema):
     exchange_order_id = fields.Integer(allow_none=True)
     lines = fields.List(fields.Nested(ReturnLineOutSchema))
     created_at = fields.DateTime()
+    updated_at = fields.DateTime()
 
 
-class ReturnQuerySchema(Schema):
+class ReturnQuerySchema(SyncQuery):
+    sort = sort_argument(["created_at", "updated_at", "id"], default="-id")
     status = fields.String(validate=validate.OneOf(list({"requested", "approved", "rejected", "received",
                                                           "refunded", "exchanged"})))
 
@@ -348,9 +352,10 @@ class ComplaintOutSchema(Schema):
     first_response_at = fields.DateTime(allow_none=True)
     overdue = fields.Boolean()
     created_at = fields.DateTime()
+    updated_at = fields.DateTime()
 
 
-class ComplaintQuerySchema(Schema):
+class ComplaintQuerySchema(SyncQuery):
     status = fields.String(validate=validate.OneOf(COMPLAINT_STATUSES))
     overdue = fields.Boolean()
 

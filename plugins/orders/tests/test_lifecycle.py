@@ -71,7 +71,7 @@ def test_partial_fulfilment_then_shipping_then_delivery_then_completion(api, db,
         api.post(f"{base}/shipments/{shipment['id']}/deliver")
     assert api.get(base).get_json()["status"] == "delivered"
     assert api.post(f"{base}/complete").get_json()["status"] == "completed"
-    kinds = [t["kind"] for t in api.get(f"{base}/timeline").get_json()]
+    kinds = [t["kind"] for t in api.get(f"{base}/timeline?page_size=100").get_json()]
     assert kinds == ["created", "placed", "payment", "paid", "packed", "partially_fulfilled", "packed", "fulfilled",
                      "shipment_shipped", "shipment_shipped", "shipped", "shipment_delivered", "shipment_delivered",
                      "delivered", "completed"]

@@ -8,6 +8,7 @@ from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint, abort
 
+from shopdesk.api import one_page, page_of_items, paginate, sync_filters
 from shopdesk.auth.permissions import requires
 from shopdesk.db import db, utcnow
 from shopdesk.idempotency import not_idempotent
@@ -16,7 +17,8 @@ from . import changes, competitors, engine, service
 from .models import CompetitorPrice, CostPlusRule, PriceApproval, PriceList, PriceListItem, ScheduledChange, VolumeBreak
 from .schemas import (
     PriceApprovalFilterSchema, PriceApprovalSchema, PriceBulkResultSchema, PriceBulkRowSchema, PriceBulkUpdateSchema, CompetitorFilterSchema,
-    CompetitorPriceSchema, CostPlusRuleSchema, CompetitorCsvImportSchema, PriceItemSchema, PricePositionSchema, PriceListChangesSchema,
+    CompetitorPriceSchema, CostPlusRuleSchema, CompetitorCsvImportSchema, PriceItemFilterSchema, PriceItemSchema,
+    PricePositionSchema, PriceListChangesSchema,
     PriceListFilterSchema, PriceListSchema, PriceQuoteRequestSchema, PriceQuoteSchema, ScheduledChangeFilterSchema,
     ScheduledChangeSchema, SetPriceResultSchema, VolumeBreakSchema,
 )
@@ -74,10 +76,14 @@ class PriceLists(MethodView):
     @requires("pricing.read")
     @api.arguments(PriceListFilterSchema, location="query")
     @api.response(200, PriceListSchema(many=True))
-    def get(self, filters):
+    @paginate(api)
+    def get(self, filters, pagination_parameters):
         """The store's price lists, highest priority first."""
-        return db.session.scalars(sa.select(PriceList).filter_by(**filters)
-                                  .order_by(PriceList.priority.desc(), PriceList.id)).all()
+        query = sync_filters(sa.select(PriceList), PriceList, filters)
+        for key in ("active", "customer_group", "currency"):
+            if key in filters:
+                query = query.where(getattr(PriceList, key) == filters[key])
+        return db.session.scalars(one_page(query, pagination_parameters, PriceList.priority.desc(), PriceList.id)).all()
 
     @requires("pricing.write")
     @api.arguments(PriceListSchema)
@@ -120,13 +126,20 @@ class PriceListById(MethodView):
 @api.route("/price-lists/<int:list_id>/items")
 class Items(MethodView):
     @requires("pricing.read")
+    @api.arguments(PriceItemFilterSchema, location="query")
     @api.response(200, PriceItemSchema(many=True))
-    def get(self, list_id):
-        """The list's prices, by SKU and minimum quantity."""
+    @paginate(api)
+    def get(self, filters, list_id, pagination_parameters):
+        """The list's prices, by SKU and minimum quantity (``updated_since`` for those changed)."""
+        from shopdesk_catalog.models import Variant
+
         service.price_list_or_404(list_id)
-        items = db.session.scalars(sa.select(PriceListItem).filter_by(price_list_id=list_id)
-                                   .order_by(PriceListItem.variant_id, PriceListItem.min_quantity)).all()
-        return sorted((service.item_dict(i) for i in items), key=lambda d: (d["sku"], d["min_quantity"]))
+        query = (sync_filters(sa.select(PriceListItem), PriceListItem, filters).filter_by(price_list_id=list_id)
+                 .join(Variant, Variant.id == PriceListItem.variant_id))
+        if "sku" in filters:
+            query = query.where(Variant.sku == filters["sku"])
+        page = one_page(query, pagination_parameters, Variant.sku, PriceListItem.min_quantity, PriceListItem.id)
+        return [service.item_dict(item) for item in db.session.scalars(page)]
 
     @requires("pricing.write")
     @list_exists
@@ -170,8 +183,10 @@ def item_variant(item):
 class VolumeBreaks(MethodView):
     @requires("pricing.read")
     @api.response(200, VolumeBreakSchema(many=True))
-    def get(self, list_id):
-        return service.price_list_or_404(list_id).volume_breaks
+    @paginate(api)
+    def get(self, list_id, pagination_parameters):
+        """The list's volume breaks, smallest quantity first."""
+        return page_of_items(service.price_list_or_404(list_id).volume_breaks, pagination_parameters)
 
     @requires("pricing.write")
     @list_exists
@@ -202,15 +217,17 @@ class ScheduledChanges(MethodView):
     @requires("pricing.read")
     @api.arguments(ScheduledChangeFilterSchema, location="query")
     @api.response(200, ScheduledChangeSchema(many=True))
-    def get(self, filters):
+    @paginate(api)
+    def get(self, filters, pagination_parameters):
         """Scheduled price changes, soonest first; ``upcoming=true`` for those still to come."""
-        query = sa.select(ScheduledChange).order_by(ScheduledChange.starts_at, ScheduledChange.id)
+        query = sync_filters(sa.select(ScheduledChange), ScheduledChange, filters)
         if "status" in filters:
             query = query.filter_by(status=filters["status"])
         if filters.get("upcoming"):
             query = query.where(ScheduledChange.status.in_(("scheduled", "pending_approval")),
                                 ScheduledChange.starts_at > utcnow())
-        return [service.change_dict(c) for c in db.session.scalars(query)]
+        page = one_page(query, pagination_parameters, ScheduledChange.starts_at, ScheduledChange.id)
+        return [service.change_dict(c) for c in db.session.scalars(page)]
 
     @requires("pricing.write")
     @api.arguments(ScheduledChangeSchema)
@@ -265,8 +282,10 @@ class CancelChange(MethodView):
 class CostPlusRules(MethodView):
     @requires("pricing.read")
     @api.response(200, CostPlusRuleSchema(many=True))
-    def get(self):
-        return db.session.scalars(sa.select(CostPlusRule).order_by(CostPlusRule.id)).all()
+    @paginate(api)
+    def get(self, pagination_parameters):
+        """The store's cost-plus rules, oldest first."""
+        return db.session.scalars(one_page(sa.select(CostPlusRule), pagination_parameters, CostPlusRule.id)).all()
 
     @requires("pricing.write")
     @api.arguments(CostPlusRuleSchema)
@@ -300,10 +319,13 @@ class Approvals(MethodView):
     @requires("pricing.read")
     @api.arguments(PriceApprovalFilterSchema, location="query")
     @api.response(200, PriceApprovalSchema(many=True))
-    def get(self, filters):
+    @paginate(api)
+    def get(self, filters, pagination_parameters):
         """Prices the margin guard holds for approval (and past decisions), newest first."""
-        rows = db.session.scalars(sa.select(PriceApproval).filter_by(**filters)
-                                  .order_by(PriceApproval.id.desc())).all()
+        query = sync_filters(sa.select(PriceApproval), PriceApproval, filters)
+        if "status" in filters:
+            query = query.filter_by(status=filters["status"])
+        rows = db.session.scalars(one_page(query, pagination_parameters, PriceApproval.id.desc())).all()
         return [service.approval_dict(a) for a in rows]
 
 
@@ -364,15 +386,16 @@ class CompetitorPrices(MethodView):
     @requires("pricing.read")
     @api.arguments(CompetitorFilterSchema, location="query")
     @api.response(200, CompetitorPriceSchema(many=True))
-    def get(self, filters):
+    @paginate(api)
+    def get(self, filters, pagination_parameters):
         """Observed competitor prices, newest first (``sku`` to see one SKU's)."""
         from shopdesk_catalog.models import Variant
 
-        query = (sa.select(CompetitorPrice, Variant.sku).join(Variant, Variant.id == CompetitorPrice.variant_id)
-                 .order_by(CompetitorPrice.observed_at.desc(), CompetitorPrice.id.desc()))
+        query = sa.select(CompetitorPrice, Variant.sku).join(Variant, Variant.id == CompetitorPrice.variant_id)
         if filters.get("sku"):
             query = query.where(Variant.sku == filters["sku"])
-        return [competitor_dict(row, sku) for row, sku in db.session.execute(query)]
+        page = one_page(query, pagination_parameters, CompetitorPrice.observed_at.desc(), CompetitorPrice.id.desc())
+        return [competitor_dict(row, sku) for row, sku in db.session.execute(page)]
 
     @requires("pricing.write")
     @api.arguments(CompetitorPriceSchema)
@@ -427,10 +450,12 @@ class CompetitorPriceById(MethodView):
 class Positioning(MethodView):
     @requires("pricing.read")
     @api.response(200, PricePositionSchema(many=True))
-    def get(self):
+    @paginate(api)
+    def get(self, pagination_parameters):
         """Per SKU: our price vs. the lowest and median competitor price, and our margin at each."""
         try:
-            return competitors.positioning(g.store, service.settings(), hooks=g.hooks)
+            return page_of_items(competitors.positioning(g.store, service.settings(), hooks=g.hooks),
+                                 pagination_parameters)
         except engine.AdjustmentFailed as exc:
             abort(503, message=f"Our prices could not be computed: {exc}")
 

@@ -170,3 +170,8 @@ class CompetitorPrice(StoreScoped, Timestamps, db.Model):
     currency: Mapped[str] = mapped_column(sa.String(3))
     observed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     source_url: Mapped[str] = mapped_column(sa.String(500), default="")
+
+
+# What a storefront syncs by ``updated_since``: indexed per store.
+for _model in (PriceList, PriceListItem, ScheduledChange, PriceApproval):
+    sa.Index(f"ix_{_model.__tablename__}_store_updated", _model.store_id, _model.updated_at)

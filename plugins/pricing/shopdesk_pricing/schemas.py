@@ -4,6 +4,7 @@ from datetime import timezone
 
 from babel.numbers import list_currencies
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from shopdesk.api import SyncQuery
 
 from .models import APPROVAL_STATUSES, CHANGE_STATUSES, COST_PLUS_MODES, COST_PLUS_SCOPES
 
@@ -58,7 +59,7 @@ class PriceListChangesSchema(PriceListSchema):
     active = fields.Boolean()
 
 
-class PriceListFilterSchema(Schema):
+class PriceListFilterSchema(SyncQuery):
     active = fields.Boolean()
     customer_group = fields.String(validate=validate.Length(max=60))
     currency = fields.String(validate=validate.Length(equal=3))
@@ -92,9 +93,10 @@ class PriceApprovalSchema(Schema):
     decided_by = fields.String(dump_only=True)
     decided_at = fields.DateTime(dump_only=True, allow_none=True)
     created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
 
 
-class PriceApprovalFilterSchema(Schema):
+class PriceApprovalFilterSchema(SyncQuery):
     status = fields.String(validate=validate.OneOf(APPROVAL_STATUSES))
 
 
@@ -126,6 +128,7 @@ class ScheduledChangeSchema(Schema):
     previous_price = fields.Integer(dump_only=True, allow_none=True)
     applied_at = fields.DateTime(dump_only=True, allow_none=True)
     finished_at = fields.DateTime(dump_only=True, allow_none=True)
+    updated_at = fields.DateTime(dump_only=True)
 
     @validates_schema
     def window(self, data, **kwargs):
@@ -133,9 +136,13 @@ class ScheduledChangeSchema(Schema):
             raise ValidationError("Must be after starts_at.", "ends_at")
 
 
-class ScheduledChangeFilterSchema(Schema):
+class ScheduledChangeFilterSchema(SyncQuery):
     status = fields.String(validate=validate.OneOf(CHANGE_STATUSES))
     upcoming = fields.Boolean(metadata={"description": "Only changes still to take effect."})
+
+
+class PriceItemFilterSchema(SyncQuery):
+    sku = fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "Only this SKU's prices."})
 
 
 class CostPlusRuleSchema(Schema):

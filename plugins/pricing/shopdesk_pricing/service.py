@@ -56,7 +56,7 @@ def approval_dict(approval) -> dict:
     return {c: getattr(approval, c) for c in (
         "id", "kind", "price_list_id", "variant_id", "min_quantity", "scheduled_change_id", "old_price",
         "new_price", "unit_cost", "minimum_price", "status", "requested_by", "decided_by", "decided_at",
-        "created_at")} | {"sku": variant.sku if variant else ""}
+        "created_at", "updated_at")} | {"sku": variant.sku if variant else ""}
 
 
 def item_dict(item) -> dict:
@@ -70,7 +70,7 @@ def change_dict(change) -> dict:
     variant = db.session.get(Variant, change.variant_id)
     return {c: getattr(change, c) for c in (
         "id", "price_list_id", "variant_id", "min_quantity", "new_price", "starts_at", "ends_at", "note",
-        "status", "previous_price", "applied_at", "finished_at")} | {"sku": variant.sku}
+        "status", "previous_price", "applied_at", "finished_at", "updated_at")} | {"sku": variant.sku}
 
 
 def quote_dict(priced, currency, customer_group) -> dict:
