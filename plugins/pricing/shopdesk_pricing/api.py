@@ -3,7 +3,7 @@
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import g
+from flask import g, jsonify, url_for
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint, abort
@@ -13,14 +13,15 @@ from shopdesk.auth.permissions import requires
 from shopdesk.db import db, utcnow
 from shopdesk.idempotency import not_idempotent
 
-from . import changes, competitors, engine, service
-from .models import CompetitorPrice, CostPlusRule, PriceApproval, PriceList, PriceListItem, ScheduledChange, VolumeBreak
+from . import changes, competitor_imports, competitors, engine, service
+from .models import (CompetitorImport, CompetitorPrice, CostPlusRule, PriceApproval, PriceList, PriceListItem,
+                     ScheduledChange, VolumeBreak)
 from .schemas import (
-    PriceApprovalFilterSchema, PriceApprovalSchema, PriceBulkResultSchema, PriceBulkRowSchema, PriceBulkUpdateSchema, CompetitorFilterSchema,
-    CompetitorPriceSchema, CostPlusRuleSchema, CompetitorCsvImportSchema, PriceItemFilterSchema, PriceItemSchema,
-    PricePositionSchema, PriceListChangesSchema,
-    PriceListFilterSchema, PriceListSchema, PriceQuoteRequestSchema, PriceQuoteSchema, ScheduledChangeFilterSchema,
-    ScheduledChangeSchema, SetPriceResultSchema, VolumeBreakSchema,
+    CompetitorCsvImportSchema, CompetitorFilterSchema, CompetitorImportQuerySchema, CompetitorImportSchema,
+    CompetitorPriceSchema, CostPlusRuleSchema, PriceApprovalFilterSchema, PriceApprovalSchema, PriceBulkResultSchema,
+    PriceBulkRowSchema, PriceBulkUpdateSchema, PriceItemFilterSchema, PriceItemSchema, PriceListChangesSchema,
+    PriceListFilterSchema, PriceListSchema, PricePositionSchema, PriceQuoteRequestSchema, PriceQuoteSchema,
+    ScheduledChangeFilterSchema, ScheduledChangeSchema, SetPriceResultSchema, VolumeBreakSchema,
 )
 
 def list_exists(view):
@@ -411,24 +412,66 @@ class CompetitorPrices(MethodView):
 
 
 @api.route("/competitor-prices/import")
-class CompetitorImport(MethodView):
+class CompetitorCsvImport(MethodView):
     @requires("pricing.write")
     @api.arguments(CompetitorCsvImportSchema)
     @api.response(201, CompetitorPriceSchema(many=True))
+    @api.alt_response(202, schema=CompetitorImportSchema,
+                      description="More rows than the store's import_background_rows: queued for the "
+                                  "background job; follow Location for its progress.")
     def post(self, data):
-        """Import competitor prices from CSV: every row or none; bad rows named by line and field."""
+        """Import competitor prices from CSV: every row or none; bad rows named by line and field.
+        A file of up to ``import_background_rows`` rows (a setting) is imported now (201); a
+        larger one, up to 200,000 rows, is queued (202)."""
         try:
-            rows = competitors.import_csv(data["csv"], g.store.currency, utcnow())
+            total = competitor_imports.row_count(data["csv"])
+            if total > service.settings()["import_background_rows"]:
+                run = competitor_imports.queue(data["csv"], data["filename"], current_user.email, total)
+                db.session.commit()
+                answer = jsonify(CompetitorImportSchema().dump(run))
+                answer.status_code = 202
+                answer.headers["Location"] = url_for(".CompetitorImportById", import_id=run.id)
+                return answer
+            rows = competitors.import_csv(data["csv"], g.store.currency, utcnow(), g.store.id)
         except competitors.CsvRejected as exc:
             db.session.rollback()
             abort(422, message=str(exc), errors={
                 "csv": [f"line {e['line']}, {e['field']}: {e['message']}" for e in exc.errors]})
+        except competitor_imports.TooManyRows as exc:
+            abort(422, message=str(exc), errors={"csv": [str(exc)]})
         db.session.commit()
-        from shopdesk_catalog.models import Variant
+        return [competitor_dict(r, sku) for r, sku in zip(rows, _skus_of(rows))]
 
-        skus = dict(db.session.execute(sa.select(Variant.id, Variant.sku)
-                                       .where(Variant.id.in_({r.variant_id for r in rows}))).all())
-        return [competitor_dict(r, skus[r.variant_id]) for r in rows]
+
+def _skus_of(rows):
+    from shopdesk_catalog.models import Variant
+
+    skus = dict(db.session.execute(sa.select(Variant.id, Variant.sku)
+                                   .where(Variant.id.in_({r.variant_id for r in rows}))).all())
+    return [skus[r.variant_id] for r in rows]
+
+
+@api.route("/competitor-prices/imports")
+class CompetitorImports(MethodView):
+    @requires("pricing.read")
+    @api.arguments(CompetitorImportQuerySchema, location="query")
+    @api.response(200, CompetitorImportSchema(many=True))
+    @paginate(api)
+    def get(self, query, pagination_parameters):
+        """Competitor price files queued for the background job, newest first, with their progress."""
+        select = sync_filters(sa.select(CompetitorImport), CompetitorImport, query)
+        if "status" in query:
+            select = select.filter_by(status=query["status"])
+        return db.session.scalars(one_page(select, pagination_parameters, CompetitorImport.id.desc())).all()
+
+
+@api.route("/competitor-prices/imports/<int:import_id>")
+class CompetitorImportById(MethodView):
+    @requires("pricing.read")
+    @api.response(200, CompetitorImportSchema)
+    def get(self, import_id):
+        """One queued import: its status, rows checked of the total, and a failed one's bad rows."""
+        return db.one_or_404(sa.select(CompetitorImport).filter_by(id=import_id))
 
 
 @api.route("/competitor-prices/<int:price_id>")

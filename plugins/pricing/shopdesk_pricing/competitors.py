@@ -47,48 +47,82 @@ def _parse_time(text: str):
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
-def import_csv(text: str, currency: str, now) -> list[CompetitorPrice]:
-    """Import ``sku,competitor,price,observed_at,source_url`` rows (price in major units,
-    "12.90"; observed_at ISO 8601, UTC when no offset is given, now when empty). Every row is
-    checked first: any bad row (line number, field, message) and nothing is written."""
+CHECK_CHUNK = 1000  # rows checked per SKU lookup (and per progress report of a background import)
+
+
+def read_csv(text: str) -> list[dict]:
+    """The rows of a ``sku,competitor,price,observed_at,source_url`` file (header required)."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     missing = [c for c in ("sku", "competitor", "price") if c not in (reader.fieldnames or [])]
     if missing:
         raise CsvRejected([{"line": 1, "field": c, "message": "Missing column."} for c in missing])
-    rows = list(reader)
-    skus = {(r.get("sku") or "").strip() for r in rows}
-    variants = {v.sku: v for v in db.session.scalars(sa.select(Variant).where(Variant.sku.in_(skus)))}
+    return list(reader)
+
+
+def check_rows(rows: list[dict], currency: str, now, progress=None) -> list[dict]:
+    """Every row checked (price in major units, "12.90"; observed_at ISO 8601, UTC when no
+    offset is given, now when empty): the rows to write, or CsvRejected with every bad row
+    (line number, field, message). ``progress(done)`` is told after each chunk."""
     errors, good = [], []
-    for line, row in enumerate(rows, start=2):
-        sku = (row.get("sku") or "").strip()
-        competitor = (row.get("competitor") or "").strip()
-        problems = []
-        if sku not in variants:
-            problems.append(("sku", f"Unknown SKU: {sku!r}." if sku else "Missing SKU."))
-        if not competitor or len(competitor) > 120:
-            problems.append(("competitor", "Name the competitor (at most 120 characters)."))
-        try:
-            price = to_minor(row.get("price") or "", currency)
-            if price <= 0:
-                raise ValueError
-        except (ValueError, ArithmeticError):
-            problems.append(("price", f"Not a positive amount in {currency}: {row.get('price')!r}."))
-            price = None
-        try:
-            observed = _parse_time(row.get("observed_at") or "") if (row.get("observed_at") or "").strip() else now
-        except ValueError:
-            problems.append(("observed_at", f"Not an ISO 8601 time: {row.get('observed_at')!r}."))
-            observed = None
-        url = (row.get("source_url") or "").strip()
-        if url and (not url.startswith(("http://", "https://")) or len(url) > 500):
-            problems.append(("source_url", "Must be an http(s) URL of at most 500 characters."))
-        if problems:
+    for first in range(0, len(rows), CHECK_CHUNK):
+        chunk = rows[first:first + CHECK_CHUNK]
+        skus = {(r.get("sku") or "").strip() for r in chunk}
+        variants = dict(db.session.execute(sa.select(Variant.sku, Variant.id).where(Variant.sku.in_(skus))).all())
+        for line, row in enumerate(chunk, start=first + 2):
+            problems, checked = _check_row(row, variants, currency, now)
             errors += [{"line": line, "field": f, "message": m} for f, m in problems]
-        else:
-            good.append((variants[sku], competitor, price, observed, url))
+            if not problems:
+                good.append(checked)
+        if progress is not None:
+            progress(first + len(chunk))
     if errors:
         raise CsvRejected(errors)
-    return [record_price(v, c, p, currency, o, u) for v, c, p, o, u in good]
+    return good
+
+
+def _check_row(row, variants, currency, now):
+    sku = (row.get("sku") or "").strip()
+    competitor = (row.get("competitor") or "").strip()
+    problems = []
+    if sku not in variants:
+        problems.append(("sku", f"Unknown SKU: {sku!r}." if sku else "Missing SKU."))
+    if not competitor or len(competitor) > 120:
+        problems.append(("competitor", "Name the competitor (at most 120 characters)."))
+    try:
+        price = to_minor(row.get("price") or "", currency)
+        if price <= 0:
+            raise ValueError
+    except (ValueError, ArithmeticError):
+        problems.append(("price", f"Not a positive amount in {currency}: {row.get('price')!r}."))
+        price = None
+    try:
+        observed = _parse_time(row.get("observed_at") or "") if (row.get("observed_at") or "").strip() else now
+    except ValueError:
+        problems.append(("observed_at", f"Not an ISO 8601 time: {row.get('observed_at')!r}."))
+        observed = None
+    url = (row.get("source_url") or "").strip()
+    if url and (not url.startswith(("http://", "https://")) or len(url) > 500):
+        problems.append(("source_url", "Must be an http(s) URL of at most 500 characters."))
+    if problems:
+        return problems, None
+    return [], {"sku": sku, "variant_id": variants[sku], "competitor": competitor, "price": price,
+                "observed_at": observed, "source_url": url}
+
+
+def write_rows(good: list[dict], currency: str, store_id: int, import_id: int | None = None) -> list[CompetitorPrice]:
+    """Insert checked rows in one statement, with one audit entry for the whole file."""
+    values = [{k: v for k, v in row.items() if k != "sku"} | {"currency": currency, "store_id": store_id}
+              for row in good]
+    written = list(db.session.scalars(sa.insert(CompetitorPrice).returning(CompetitorPrice), values)) if values else []
+    audit.record("pricing.competitor_prices_imported", object_type="competitor_import", object_id=import_id,
+                 after={"rows": len(written), "currency": currency,
+                        "skus": sorted({row["sku"] for row in good})[:50]})
+    return written
+
+
+def import_csv(text: str, currency: str, now, store_id: int) -> list[CompetitorPrice]:
+    """Check every row, then write them all (any bad row and nothing is written)."""
+    return write_rows(check_rows(read_csv(text), currency, now), currency, store_id)
 
 
 def _median(values):

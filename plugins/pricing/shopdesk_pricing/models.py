@@ -172,6 +172,28 @@ class CompetitorPrice(StoreScoped, Timestamps, db.Model):
     source_url: Mapped[str] = mapped_column(sa.String(500), default="")
 
 
+IMPORT_STATUSES = ("queued", "running", "done", "failed")
+
+
+class CompetitorImport(StoreScoped, Timestamps, db.Model):
+    """A competitor price file too big for one request, waiting for or being imported by the
+    background job. ``processed_rows`` of ``total_rows`` checked so far (the progress bar);
+    ``errors`` the bad rows (line, field, message) of a failed run, which wrote nothing."""
+
+    __tablename__ = "pricing_competitor_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(sa.String(255), default="")
+    csv: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(sa.String(10), default="queued", index=True)
+    total_rows: Mapped[int] = mapped_column(default=0)
+    processed_rows: Mapped[int] = mapped_column(default=0)
+    written_rows: Mapped[int] = mapped_column(default=0)
+    errors: Mapped[list] = mapped_column(sa.JSON, default=list)
+    requested_by: Mapped[str] = mapped_column(sa.String(255), default="")
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 # What a storefront syncs by ``updated_since``: indexed per store.
 for _model in (PriceList, PriceListItem, ScheduledChange, PriceApproval):
     sa.Index(f"ix_{_model.__tablename__}_store_updated", _model.store_id, _model.updated_at)

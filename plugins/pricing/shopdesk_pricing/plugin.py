@@ -43,6 +43,10 @@ class PricingSettings(Schema):
         load_default="none", validate=validate.OneOf(list(ROUNDING_RULES)),
         metadata={"description": N_("The last step of every price: none, 0.99 or 0.95 (up to the next "
                                     "price ending so), whole (nearest whole unit), 0.05 (nearest 0.05).")})
+    import_background_rows = fields.Integer(
+        load_default=1000, validate=validate.Range(min=1, max=100_000),
+        metadata={"description": N_("A competitor price file with more rows than this is imported by the "
+                                    "background job (with progress) instead of in the request.")})
 
 
 @hookimpl
@@ -82,7 +86,10 @@ def register_jobs():
     return [Job("pricing.apply_scheduled", "shopdesk_pricing.changes:apply_due_changes", "interval",
                 {"minutes": 1}, per_store=True,
                 description=N_("Apply scheduled price changes whose start has come, and undo those "
-                               "that ended."))]
+                               "that ended.")),
+            Job("pricing.competitor_imports", "shopdesk_pricing.competitor_imports:run_due", "interval",
+                {"seconds": 30}, per_store=True,
+                description=N_("Import the competitor price files too big for one request."))]
 
 
 @hookimpl

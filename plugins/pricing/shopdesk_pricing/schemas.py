@@ -188,6 +188,27 @@ class CompetitorCsvImportSchema(Schema):
     csv = fields.String(required=True, validate=validate.Length(min=1, max=5_000_000),
                         metadata={"description": "sku,competitor,price,observed_at,source_url with a header "
                                                  "row; price in major units (12.90)."})
+    filename = fields.String(load_default="", validate=validate.Length(max=255),
+                             metadata={"description": "Shown on the import's page when it is queued."})
+
+
+class CompetitorImportSchema(Schema):
+    id = fields.Integer()
+    filename = fields.String()
+    status = fields.String(metadata={"enum": ["queued", "running", "done", "failed"]})
+    total_rows = fields.Integer()
+    processed_rows = fields.Integer(metadata={"description": "Rows checked so far (the progress)."})
+    written_rows = fields.Integer()
+    errors = fields.List(fields.Dict(), metadata={"description": "A failed import's bad rows: "
+                                                                 "[{line, field, message}]; nothing was written."})
+    requested_by = fields.String()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    finished_at = fields.DateTime(allow_none=True)
+
+
+class CompetitorImportQuerySchema(SyncQuery):
+    status = fields.String(validate=validate.OneOf(["queued", "running", "done", "failed"]))
 
 
 class PricePositionSchema(Schema):

@@ -18,8 +18,8 @@ from shopdesk.commerce import StockLine
 from shopdesk.db import db, utcnow
 from shopdesk_catalog.models import Brand, Category, Tag, Variant
 
-from . import changes, competitors, engine, service
-from .models import CompetitorPrice, CostPlusRule, PriceApproval, PriceList, PriceListItem, ScheduledChange, VolumeBreak
+from . import changes, competitor_imports, competitors, engine, service
+from .models import CompetitorImport, CompetitorPrice, CostPlusRule, PriceApproval, PriceList, PriceListItem, ScheduledChange, VolumeBreak
 from .rules import ROUNDING_RULES
 from .schemas import (
     PriceBulkUpdateSchema, CompetitorPriceSchema, CostPlusRuleSchema, PriceItemSchema, PriceListChangesSchema, PriceListSchema,
@@ -314,16 +314,9 @@ def competitor_prices():
     if request.method == "POST" and allowed("pricing.write"):
         upload = request.files.get("file")
         if upload is not None and upload.filename:
-            try:
-                rows = competitors.import_csv(upload.read().decode("utf-8-sig", errors="replace"),
-                                              g.store.currency, utcnow())
-                db.session.commit()
-                flash(gettext("%(count)d competitor prices imported.", count=len(rows)), "success")
-            except competitors.CsvRejected as exc:
-                db.session.rollback()
-                for error in exc.errors[:50]:
-                    flash(gettext("Line %(line)d, %(field)s: %(message)s", **error), "danger")
-                flash(gettext("Nothing was imported."), "danger")
+            queued = import_file(upload)
+            if queued is not None:
+                return redirect(url_for("pricing.competitor_import", import_id=queued.id))
         else:
             data = load(CompetitorPriceSchema, form_data("sku", "competitor", "price", "observed_at", "source_url"))
             if data is not None:
@@ -339,7 +332,42 @@ def competitor_prices():
     rows = db.session.execute(sa.select(CompetitorPrice, Variant.sku).join(Variant, Variant.id == CompetitorPrice.variant_id)
                               .order_by(CompetitorPrice.observed_at.desc(), CompetitorPrice.id.desc())
                               .limit(500)).all()
-    return render_template("pricing/competitors.html", rows=rows, can_write=allowed("pricing.write"))
+    recent = db.session.scalars(sa.select(CompetitorImport).order_by(CompetitorImport.id.desc()).limit(5)).all()
+    return render_template("pricing/competitors.html", rows=rows, imports=recent, can_write=allowed("pricing.write"))
+
+
+def import_file(upload):
+    """Import an uploaded file now, or queue it when it is large; the queued import, or None."""
+    data = upload.read(competitor_imports.MAX_BYTES + 1)
+    if len(data) > competitor_imports.MAX_BYTES:
+        flash(gettext("The file is larger than 5 MB: split it."), "danger")
+        return None
+    text = data.decode("utf-8-sig", errors="replace")
+    try:
+        total = competitor_imports.row_count(text)
+        if total > service.settings()["import_background_rows"]:
+            run = competitor_imports.queue(text, upload.filename, current_user.email, total)
+            db.session.commit()
+            return run
+        rows = competitors.import_csv(text, g.store.currency, utcnow(), g.store.id)
+        db.session.commit()
+        flash(gettext("%(count)d competitor prices imported.", count=len(rows)), "success")
+    except competitors.CsvRejected as exc:
+        db.session.rollback()
+        for error in exc.errors[:50]:
+            flash(gettext("Line %(line)d, %(field)s: %(message)s", **error), "danger")
+        flash(gettext("Nothing was imported."), "danger")
+    except competitor_imports.TooManyRows as exc:
+        flash(gettext("At most %(most)d rows a file; this one has %(rows)d: split it.",
+                      most=competitor_imports.MAX_ROWS, rows=exc.rows), "danger")
+    return None
+
+
+@bp.route("/competitors/imports/<int:import_id>")
+@requires("pricing.read")
+def competitor_import(import_id):
+    run = db.one_or_404(sa.select(CompetitorImport).filter_by(id=import_id))
+    return render_template("pricing/competitor_import.html", run=run)
 
 
 @bp.route("/competitors/<int:price_id>/delete", methods=["POST"])
