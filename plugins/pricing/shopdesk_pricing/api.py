@@ -348,6 +348,9 @@ def decide(approval_id, approve):
         changes.decide(approval, current_user, approve)
     except changes.SelfApproval as exc:
         abort(403, message=str(exc))
+    except changes.StaleApproval as exc:
+        abort(409, message=str(exc), code="approval_stale",
+              errors={"old_price": [f"Asked against {exc.base}; the price is now {exc.current}."]})
     except changes.NotPending as exc:
         abort(409, message=str(exc))
     db.session.commit()
@@ -362,6 +365,23 @@ class Approve(MethodView):
         """Approve a price under the margin guard: it is applied now (or scheduled). Not by
         whoever asked for it."""
         return decide(approval_id, True)
+
+
+@api.route("/approvals/<int:approval_id>/withdraw")
+class Withdraw(MethodView):
+    @requires("pricing.write")
+    @api.response(200, PriceApprovalSchema)
+    def post(self, approval_id):
+        """The requester takes a pending request back (403 for anyone else, 409 once decided)."""
+        approval = approval_or_404(approval_id)
+        try:
+            changes.withdraw(approval, current_user)
+        except changes.SelfApproval as exc:
+            abort(403, message=str(exc))
+        except changes.NotPending as exc:
+            abort(409, message=str(exc))
+        db.session.commit()
+        return service.approval_dict(approval)
 
 
 @api.route("/approvals/<int:approval_id>/reject")

@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from shopdesk import audit
 from shopdesk.db import db, utcnow
+from shopdesk.money import Money
 from shopdesk.stores import Store
 from shopdesk_catalog.events import emit_product
 from shopdesk_catalog.models import Category, Product, ProductTag, Variant
@@ -38,6 +39,17 @@ class MarginRefused(ValueError):
 
 class SelfApproval(PermissionError):
     """Whoever asked for a price may not approve it."""
+
+
+class StaleApproval(ValueError):
+    """The price a request was made against has changed since: approving it would silently
+    undo the newer price. ``current`` and ``base`` are minor units (None: no price)."""
+
+    def __init__(self, approval, current):
+        self.current, self.base = current, approval.old_price
+        money = lambda amount: "none" if amount is None else Money(amount, approval_currency(approval)).format("en")  # noqa: E731
+        super().__init__(f"The price is now {money(current)}, not {money(self.base)} as when this was asked: "
+                         "approving would undo that change. Reject it and ask again if it is still wanted.")
 
 
 class NotPending(ValueError):
@@ -246,25 +258,41 @@ def _restore(change, variant, previous):
 # --- approvals ----------------------------------------------------------------------------------
 
 
+def approval_currency(approval: PriceApproval) -> str:
+    return approval.price_list.currency if approval.price_list else db.session.get(Store, approval.store_id).currency
+
+
+def current_price(approval: PriceApproval) -> int | None:
+    """The price the approval would replace, as it is now (None for a scheduled change, whose
+    base is decided when it starts, or where there is no price yet)."""
+    if approval.kind == "list_price":
+        item = find_item(approval.price_list_id, approval.variant_id, approval.min_quantity)
+        return item.price if item is not None else None
+    if approval.kind == "catalog_price":
+        return db.session.get(Variant, approval.variant_id).price
+    return None
+
+
 def decide(approval: PriceApproval, user, approve: bool):
-    """Approve (apply the price) or reject a pending approval; never the requester's own."""
+    """Approve (apply the price) or reject a pending approval; never the requester's own, and
+    never one whose price was changed since it was asked (StaleApproval; rejecting it is fine)."""
     if approval.status != "pending":
         raise NotPending(f"approval {approval.id} is already {approval.status}")
     user_id, email = _who(user)
     if approval.requested_by_id is not None and approval.requested_by_id == user_id:
         raise SelfApproval("You asked for this price; someone else must approve or reject it.")
+    if approve and approval.kind in ("list_price", "catalog_price") and current_price(approval) != approval.old_price:
+        raise StaleApproval(approval, current_price(approval))
     approval.status = "approved" if approve else "rejected"
     approval.decided_by, approval.decided_at = email, utcnow()
     variant = db.session.get(Variant, approval.variant_id)
     change = db.session.get(ScheduledChange, approval.scheduled_change_id) if approval.scheduled_change_id else None
     if approve:
-        approval_currency = (approval.price_list.currency if approval.price_list else
-                             db.session.get(Store, approval.store_id).currency)
         if approval.kind == "list_price":
             write_list_price(approval.price_list, variant, approval.min_quantity, approval.new_price,
                              f"approval {approval.id}")
         elif approval.kind == "catalog_price":
-            write_catalog_price(variant, approval.new_price, f"approval {approval.id}", approval_currency)
+            write_catalog_price(variant, approval.new_price, f"approval {approval.id}", approval_currency(approval))
         elif change is not None and change.status == "pending_approval":
             change.status = "scheduled"
     elif change is not None and change.status == "pending_approval":
@@ -272,6 +300,22 @@ def decide(approval: PriceApproval, user, approve: bool):
     audit.record("pricing.approval_" + approval.status, object_type="price_approval", object_id=approval.id,
                  before={"status": "pending"}, after={"status": approval.status, "sku": variant.sku,
                                                       "new_price": approval.new_price})
+    return approval
+
+
+def withdraw(approval: PriceApproval, user):
+    """The requester takes a pending request back (a scheduled change waiting on it is cancelled)."""
+    if approval.status != "pending":
+        raise NotPending(f"approval {approval.id} is already {approval.status}")
+    user_id, email = _who(user)
+    if approval.requested_by_id is None or approval.requested_by_id != user_id:
+        raise SelfApproval("Only whoever asked for this price can withdraw it; approve or reject it instead.")
+    approval.status, approval.decided_by, approval.decided_at = "withdrawn", email, utcnow()
+    change = db.session.get(ScheduledChange, approval.scheduled_change_id) if approval.scheduled_change_id else None
+    if change is not None and change.status == "pending_approval":
+        change.status = "cancelled"
+    audit.record("pricing.approval_withdrawn", object_type="price_approval", object_id=approval.id,
+                 before={"status": "pending"}, after={"status": "withdrawn", "new_price": approval.new_price})
     return approval
 
 

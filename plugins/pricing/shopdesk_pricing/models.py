@@ -15,7 +15,7 @@ from shopdesk.db import StoreScoped, Timestamps, UTCDateTime, db
 COST_PLUS_SCOPES = ("all", "category", "brand", "tag")
 COST_PLUS_MODES = ("base", "floor")
 CHANGE_STATUSES = ("pending_approval", "scheduled", "active", "done", "rejected", "cancelled")
-APPROVAL_STATUSES = ("pending", "approved", "rejected")
+APPROVAL_STATUSES = ("pending", "approved", "rejected", "withdrawn")
 APPROVAL_KINDS = ("list_price", "scheduled", "catalog_price")
 
 

@@ -92,6 +92,9 @@ class PriceApprovalSchema(Schema):
     requested_by = fields.String(dump_only=True)
     decided_by = fields.String(dump_only=True)
     decided_at = fields.DateTime(dump_only=True, allow_none=True)
+    current_price = fields.Integer(dump_only=True, allow_none=True, metadata={
+        "description": "The price the request would replace, as it is now: when it differs from "
+                       "old_price the price changed since, and approving is refused (409 approval_stale)."})
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
 

@@ -56,7 +56,8 @@ def approval_dict(approval) -> dict:
     return {c: getattr(approval, c) for c in (
         "id", "kind", "price_list_id", "variant_id", "min_quantity", "scheduled_change_id", "old_price",
         "new_price", "unit_cost", "minimum_price", "status", "requested_by", "decided_by", "decided_at",
-        "created_at", "updated_at")} | {"sku": variant.sku if variant else ""}
+        "created_at", "updated_at")} | {"sku": variant.sku if variant else "",
+                                         "current_price": changes.current_price(approval) if variant else None}
 
 
 def item_dict(item) -> dict:

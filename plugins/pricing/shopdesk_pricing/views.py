@@ -254,7 +254,8 @@ def approvals():
     rows = db.session.execute(sa.select(PriceApproval, Variant.sku).join(Variant, Variant.id == PriceApproval.variant_id)
                               .order_by((PriceApproval.status == "pending").desc(), PriceApproval.id.desc())
                               .limit(200)).all()
-    return render_template("pricing/approvals.html", rows=rows, can_approve=allowed("pricing.approve"))
+    return render_template("pricing/approvals.html", rows=rows, can_approve=allowed("pricing.approve"),
+                           current_price=changes.current_price)
 
 
 @bp.route("/approvals/<int:approval_id>/<any(approve, reject):decision>", methods=["POST"])
@@ -265,6 +266,27 @@ def decide(approval_id, decision):
         changes.decide(approval, current_user, decision == "approve")
         db.session.commit()
         flash(gettext("Approved.") if decision == "approve" else gettext("Rejected."), "success")
+    except changes.StaleApproval as exc:
+        db.session.rollback()
+        currency = changes.approval_currency(approval)
+        flash(gettext("Not approved: the price is now %(current)s, not %(base)s as when this was asked. "
+                      "Reject it, and ask again if the new price is still wanted.",
+                      current=pricing_money(exc.current, currency) or gettext("none"),
+                      base=pricing_money(exc.base, currency) or gettext("none")), "danger")
+    except (changes.SelfApproval, changes.NotPending) as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    return redirect(url_for("pricing.approvals"))
+
+
+@bp.route("/approvals/<int:approval_id>/withdraw", methods=["POST"])
+@requires("pricing.write")
+def withdraw(approval_id):
+    approval = db.one_or_404(sa.select(PriceApproval).filter_by(id=approval_id))
+    try:
+        changes.withdraw(approval, current_user)
+        db.session.commit()
+        flash(gettext("Request withdrawn."), "success")
     except (changes.SelfApproval, changes.NotPending) as exc:
         db.session.rollback()
         flash(str(exc), "danger")
