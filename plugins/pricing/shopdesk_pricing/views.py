@@ -7,6 +7,7 @@ the pages and the API accept and refuse exactly the same input.
 from decimal import Decimal
 
 import sqlalchemy as sa
+from babel.numbers import get_currency_precision
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
@@ -20,7 +21,7 @@ from shopdesk_catalog.models import Brand, Category, Tag, Variant
 
 from . import changes, competitor_imports, competitors, engine, service
 from .models import CompetitorImport, CompetitorPrice, CostPlusRule, PriceApproval, PriceList, PriceListItem, ScheduledChange, VolumeBreak
-from .rules import ROUNDING_RULES
+from .rules import ROUNDING_RULES, to_minor
 from .schemas import (
     PriceBulkUpdateSchema, CompetitorPriceSchema, CostPlusRuleSchema, PriceItemSchema, PriceListChangesSchema, PriceListSchema,
     PriceQuoteRequestSchema, ScheduledChangeSchema, VolumeBreakSchema,
@@ -29,16 +30,30 @@ from .schemas import (
 bp = Blueprint("pricing", __name__, url_prefix="/pricing", template_folder="templates")
 
 
-def form_data(*names, booleans=()):
-    """The named form fields, blank ones left out (so schema defaults apply)."""
+def form_data(*names, booleans=(), money=(), currency=None):
+    """The named form fields, blank ones left out (so schema defaults apply). Fields in
+    ``money`` are typed in major units of ``currency`` ("12.90", "1,200") and handed on in
+    minor units, as the API takes them; an amount that is not one is flashed, and None returned."""
     data = {n: request.form[n].strip() for n in names if request.form.get(n, "").strip() != ""}
     for name in booleans:
         data[name] = name in request.form
+    for name in money:
+        if name in data:
+            try:
+                data[name] = to_minor(data[name], currency)
+            except (ValueError, ArithmeticError):
+                digits = get_currency_precision(currency)
+                flash(gettext("%(field)s: not an amount in %(currency)s with at most %(digits)d decimals, "
+                              "e.g. %(example)s.", field=name, currency=currency, digits=digits,
+                              example=f"{1200:,}" + ("." + "5" * digits if digits else "")), "danger")
+                return None
     return data
 
 
 def load(schema, data, **kwargs):
     """Validate like the API does; on error flash every field's message and return None."""
+    if data is None:
+        return None
     try:
         return schema(**kwargs).load(data)
     except ValidationError as exc:
@@ -151,7 +166,8 @@ def delete_list(list_id):
 @requires("pricing.write")
 def set_price(list_id):
     the_list = service.price_list_or_404(list_id)
-    data = load(PriceItemSchema, form_data("sku", "min_quantity", "price"))
+    data = load(PriceItemSchema, form_data("sku", "min_quantity", "price", money=("price",),
+                                           currency=the_list.currency))
     if data is not None:
         try:
             variant = service.variant_or_422(data["sku"])
@@ -208,8 +224,9 @@ def delete_break(list_id, break_id):
 @requires("pricing.write")
 def schedule(list_id):
     the_list = service.price_list_or_404(list_id)
-    data = load(ScheduledChangeSchema, {**form_data("sku", "min_quantity", "new_price", "starts_at", "ends_at",
-                                                    "note"), "price_list_id": list_id})
+    raw = form_data("sku", "min_quantity", "new_price", "starts_at", "ends_at", "note", money=("new_price",),
+                    currency=the_list.currency)
+    data = load(ScheduledChangeSchema, None if raw is None else {**raw, "price_list_id": list_id})
     if data is not None:
         try:
             variant = service.variant_or_422(data["sku"])
@@ -340,7 +357,8 @@ def competitor_prices():
             if queued is not None:
                 return redirect(url_for("pricing.competitor_import", import_id=queued.id))
         else:
-            data = load(CompetitorPriceSchema, form_data("sku", "competitor", "price", "observed_at", "source_url"))
+            data = load(CompetitorPriceSchema, form_data("sku", "competitor", "price", "observed_at", "source_url",
+                                                         money=("price",), currency=g.store.currency))
             if data is not None:
                 try:
                     variant = service.variant_or_422(data["sku"])
@@ -459,7 +477,10 @@ BULK_FIELDS = ("category_id", "brand_id", "tag_id", "price_list_id", "percent", 
 def bulk():
     rows, form = None, {k: request.form.get(k, "").strip() for k in BULK_FIELDS}
     if request.method == "POST":
-        data = load(PriceBulkUpdateSchema, form_data(*BULK_FIELDS))
+        list_id = form["price_list_id"]
+        chosen = db.session.scalar(sa.select(PriceList).filter_by(id=int(list_id))) if list_id.isdigit() else None
+        data = load(PriceBulkUpdateSchema, form_data(*BULK_FIELDS, money=("amount",),
+                                                     currency=chosen.currency if chosen else g.store.currency))
         if data is not None:
             try:
                 service.check_references(data)

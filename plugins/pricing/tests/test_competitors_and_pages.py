@@ -73,7 +73,7 @@ def test_the_competitor_page_records_and_imports(client, shop):
     import io
 
     assert client.post("/s/acme/pricing/competitors", data={
-        "sku": "TEE-M", "competitor": "ShopRival", "price": "1190"}).status_code == 302
+        "sku": "TEE-M", "competitor": "ShopRival", "price": "11.90"}).status_code == 302
     csv = b"sku,competitor,price\nMUG-1,MegaMart,7.50\n"
     assert client.post("/s/acme/pricing/competitors", data={"file": (io.BytesIO(csv), "prices.csv")},
                        content_type="multipart/form-data").status_code == 302
@@ -91,9 +91,9 @@ def test_price_lists_are_made_and_priced_through_the_pages(client, db, store, sh
     with use_store(store):
         list_id = db.session.scalar(sa.select(PriceList.id))
     base = f"/s/acme/pricing/lists/{list_id}"
-    assert client.post(base + "/items", data={"sku": "TEE-M", "min_quantity": "1", "price": "1190"}).status_code == 302
+    assert client.post(base + "/items", data={"sku": "TEE-M", "min_quantity": "1", "price": "11.90"}).status_code == 302
     assert client.post(base + "/breaks", data={"min_quantity": "10", "discount_percent": "5"}).status_code == 302
-    assert client.post(base + "/schedule", data={"sku": "TEE-M", "new_price": "990",
+    assert client.post(base + "/schedule", data={"sku": "TEE-M", "new_price": "9.90",
                                                  "starts_at": "2031-01-01T00:00"}).status_code == 302
     page = client.get(base).get_data(as_text=True)
     assert "TEE-M" in page and "$11.90" in page and "≥10" in page and "$9.90" in page
@@ -108,9 +108,24 @@ def test_price_lists_are_made_and_priced_through_the_pages(client, db, store, sh
 def test_a_refused_price_on_the_page_says_why(client, shop, configure):
     configure(min_margin_percent=20)
     client.post("/s/acme/pricing/lists", data={"name": "Retail"})
-    page = client.post("/s/acme/pricing/lists/1/items", data={"sku": "TEE-M", "price": "100"},
+    page = client.post("/s/acme/pricing/lists/1/items", data={"sku": "TEE-M", "price": "1.00"},
                        follow_redirects=True).get_data(as_text=True)
     assert "below the minimum 6.00" in page
+
+
+def test_prices_are_typed_in_major_units_with_the_currencys_digits(client, db, store, shop):
+    client.post("/s/acme/pricing/lists", data={"name": "Retail"})
+    saved = client.post("/s/acme/pricing/lists/1/items", data={"sku": "TEE-M", "price": "1,200.50"},
+                        follow_redirects=True).get_data(as_text=True)
+    assert "$1,200.50" in saved
+    too_fine = client.post("/s/acme/pricing/lists/1/items", data={"sku": "TEE-S", "price": "12.905"},
+                           follow_redirects=True).get_data(as_text=True)
+    assert "price: not an amount in USD with at most 2 decimals" in too_fine
+    with use_store(store):
+        from shopdesk_pricing.models import PriceListItem
+
+        assert db.session.scalars(sa.select(PriceListItem.price)).all() == [120050]
+    assert 'name="price" inputmode="decimal"' in client.get("/s/acme/pricing/lists/1").get_data(as_text=True)
 
 
 def test_every_pricing_page_opens_in_english_and_chinese(client, db, user, shop):
