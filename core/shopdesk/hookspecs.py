@@ -412,6 +412,20 @@ def return_stock(ctx, reference, lines):
     """
 
 
+@hookspec(firstresult=True)
+def warehouse_codes(ctx):
+    """Return the codes of the warehouses ``ctx.store`` can pack and ship from (owner hook:
+    the inventory plugin answers with its active warehouses). The orders plugin refuses a
+    parcel naming any other code with 422; without an owner a warehouse is free text.
+
+    Example::
+
+        @hookimpl
+        def warehouse_codes(ctx):
+            return db.session.scalars(sa.select(Warehouse.code).filter_by(active=True)).all()
+    """
+
+
 @hookspec
 def validate_order(ctx, order):
     """Return ``commerce.Problem`` s with an order about to be placed (collected).

@@ -172,6 +172,11 @@ def return_stock(ctx, reference, lines):
 
 
 @hookimpl
+def warehouse_codes(ctx):
+    return [warehouse.code for warehouse in stock.active_warehouses()]
+
+
+@hookimpl
 def demo_data(ctx):
     from .demo import load
 

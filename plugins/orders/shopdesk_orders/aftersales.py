@@ -123,6 +123,8 @@ def receive_return(hooks, rma, dispositions: list[dict]):
             errors[f"lines.{i}.warehouse"] = ["Name the warehouse to restock to."]
         else:
             chosen[line.id] = item
+    errors.update(lifecycle.unknown_warehouses(
+        hooks, [item if item["disposition"] == "restock" else {} for item in dispositions]))
     missing = [line.sku for line in rma.lines if line.id not in chosen and not errors]
     if missing:
         errors["lines"] = [f"Say what happens to {', '.join(missing)}."]
