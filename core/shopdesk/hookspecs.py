@@ -427,6 +427,23 @@ def warehouse_codes(ctx):
 
 
 @hookspec
+def open_stock_demand(ctx):
+    """Return a ``commerce.StockDemand`` for each open document of ``ctx.store`` with units
+    still to ship that were never reserved (collected; the orders plugin answers with the
+    orders placed before a stock owner was enabled). The inventory plugin reserves them,
+    oldest first, when a store turns inventory on with orders already open.
+
+    Example::
+
+        @hookimpl
+        def open_stock_demand(ctx):
+            return [StockDemand(f"order:{o.id}", o.number, o.placed_at,
+                                tuple(StockLine(l.sku, l.quantity) for l in o.lines))
+                    for o in open_orders_without_reservation()]
+    """
+
+
+@hookspec
 def validate_order(ctx, order):
     """Return ``commerce.Problem`` s with an order about to be placed (collected).
 

@@ -10,7 +10,9 @@ payments at once are counted one after the other and never exceed what is allowe
 
 from collections import defaultdict
 
-from shopdesk.commerce import OrderLineSnapshot, OrderSnapshot, OutOfStock, StockLine
+import sqlalchemy as sa
+
+from shopdesk.commerce import OrderLineSnapshot, OrderSnapshot, OutOfStock, StockDemand, StockLine
 from shopdesk.db import db, lock_row, utcnow
 from shopdesk.events import emit
 from shopdesk.money import Money
@@ -145,6 +147,28 @@ def _remember_allocations(order, allocations):
                 slot[1] -= take
                 need -= take
         line.allocations = split
+
+
+def open_demand() -> list[StockDemand]:
+    """Open orders' units still to ship that no reservation was made for when they were placed
+    (no stock owner then): what ``open_stock_demand`` answers, oldest order first."""
+    orders = db.session.scalars(
+        sa.select(Order).where(Order.status.in_(states.AWAITING_STOCK)).order_by(Order.placed_at, Order.id)).all()
+    demand = []
+    for order in orders:
+        shipped = defaultdict(int)
+        for shipment in order.shipments:
+            if shipment.status in ("shipped", "delivered"):
+                for item in shipment.lines:
+                    shipped[item.order_line_id] += item.quantity
+        left = defaultdict(int)
+        for line in order.lines:
+            if not line.allocations and line.quantity > shipped[line.id]:
+                left[line.sku] += line.quantity - shipped[line.id]
+        if left:
+            demand.append(StockDemand(reference(order), order.number, order.placed_at or order.created_at,
+                                      tuple(StockLine(sku, quantity) for sku, quantity in left.items())))
+    return demand
 
 
 def cancel(hooks, order, reason: str = ""):

@@ -112,3 +112,10 @@ def dashboard_widgets(ctx, user):
 def currency_in_use(ctx):
     count = db.session.scalar(sa.select(sa.func.count()).select_from(Order))
     return ngettext("%(num)d order", "%(num)d orders", count) if count else None
+
+
+@hookimpl
+def open_stock_demand(ctx):
+    from .lifecycle import open_demand
+
+    return open_demand()
