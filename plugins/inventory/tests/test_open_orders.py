@@ -51,7 +51,8 @@ def levels(client, sku):
 @pytest.fixture
 def before_inventory(db, late):
     """Orders taken without inventory: SO-01001 (3 MUG, 1 TEE), SO-01002 (2 MUG), SO-01003
-    (2 TEE, one shipped already), a cancelled one and a draft; then inventory is enabled
+    (2 TEE, one shipped already), a cancelled one, a draft and one shipped (1 TEE,
+    ``client.shipped_before``); then inventory is enabled
     with 4 MUG and 5 TEE in MAIN."""
     first, second = order(late, [("MUG", 3), ("TEE", 1)]), order(late, [("MUG", 2)])
     third = order(late, [("TEE", 2)])
@@ -62,6 +63,11 @@ def before_inventory(db, late):
     cancelled = order(late, [("MUG", 1)])
     late.post(f"/api/v1/orders/{cancelled['id']}/cancel", json={})
     assert late.post("/api/v1/orders", json={"lines": [{"sku": "MUG", "quantity": 1}], "draft": True}).status_code == 201
+    gone = order(late, [("TEE", 1)])
+    pay(late, gone)
+    parcel = late.post(f"/api/v1/orders/{gone['id']}/shipments", json={}).get_json()
+    assert late.post(f"/api/v1/orders/{gone['id']}/shipments/{parcel['id']}/ship", json={}).status_code == 200
+    late.shipped_before = gone
     enable_plugin(current_app.extensions["shopdesk"], late.store, "inventory")
     db.session.commit()
     assert late.post("/api/v1/inventory/warehouses", json={"code": "MAIN", "name": "Main"}).status_code == 201
@@ -125,3 +131,24 @@ def test_the_reservations_page_runs_it_after_a_confirmation_and_lists_the_shortf
     assert 'id="shortfalls"' not in html and "Reserved 2 unit(s) for 1 order(s)." in html
     assert levels(client, "MUG") == {"MAIN": (5, 5)}
     assert 'id="open-orders"' not in client.get("/s/late/inventory/reservations").get_data(as_text=True)
+
+
+def test_a_unit_shipped_before_inventory_comes_back_onto_the_books_where_it_is_shelved(db, before_inventory):
+    """The opening receipt counted the shelves, so the unit that had already shipped was not
+    in it: when it comes back it is on a shelf again and is added there (a return move), and
+    the books still agree with the ledger."""
+    client, _ = before_inventory
+    gone = client.shipped_before
+    rma = client.post(f"/api/v1/orders/{gone['id']}/returns", json={"reason": "size_fit", "lines": [
+        {"order_line_id": gone["lines"][0]["id"], "quantity": 1}]}).get_json()
+    client.post(f"/api/v1/orders/returns/{rma['id']}/approve", json={})
+    unnamed = client.post(f"/api/v1/orders/returns/{rma['id']}/receive", json={"lines": [
+        {"return_line_id": rma["lines"][0]["id"], "disposition": "restock"}]})
+    assert unnamed.status_code == 422 and "lines.0.warehouse" in unnamed.get_json()["errors"]
+    received = client.post(f"/api/v1/orders/returns/{rma['id']}/receive", json={"lines": [
+        {"return_line_id": rma["lines"][0]["id"], "disposition": "restock", "warehouse": "MAIN"}]})
+    assert received.status_code == 200, received.get_json()
+    assert levels(client, "TEE") == {"MAIN": (6, 0)}
+    moves = client.get(f"/api/v1/inventory/moves?reference=return:{rma['id']}").get_json()
+    assert [(m["kind"], m["quantity"], m["warehouse"]) for m in moves] == [("return", 1, "MAIN")]
+    assert client.get("/api/v1/inventory/verify").get_json() == []
