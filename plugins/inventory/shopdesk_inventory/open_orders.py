@@ -56,10 +56,10 @@ def _variant_ids(skus) -> dict[str, int]:
     return dict(db.session.execute(sa.select(Variant.sku, Variant.id).where(Variant.sku.in_(set(skus)))).all())
 
 
-def _held(reference, variant_ids) -> set[int]:
-    """The variants ``reference`` holds (or held) a reservation for."""
-    return set(db.session.scalars(sa.select(Reservation.variant_id).where(
-        Reservation.reference == reference, Reservation.variant_id.in_(variant_ids))))
+def _holds(reference, variant_id) -> bool:
+    """Whether ``reference`` holds (or held) a reservation of the variant."""
+    return db.session.scalar(sa.select(Reservation.id).filter_by(reference=reference, variant_id=variant_id)
+                             .limit(1)) is not None
 
 
 def unreserved(hooks) -> list:
@@ -90,7 +90,7 @@ def reserve_one(settings: dict, item, lines) -> Outcome:
             continue
         for level_id in sorted(db.session.scalars(sa.select(StockLevel.id).filter_by(variant_id=variant_id))):
             lock_row(StockLevel, level_id)
-        if variant_id in _held(item.reference, [variant_id]):
+        if _holds(item.reference, variant_id):
             continue  # reserved meanwhile (another run)
         try:
             allocation, = stock.reserve(settings, item.reference, [line])

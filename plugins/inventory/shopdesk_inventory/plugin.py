@@ -239,7 +239,7 @@ def register_commands(cli):
         the_store = get_store(store)
         hooks = current_app.extensions["shopdesk"].for_store(the_store)
         if "inventory" not in hooks.enabled:
-            raise click.ClickException(f"inventory is not enabled in {store}: receive stock, enable it, then run this.")
+            raise click.ClickException(f"inventory is not enabled in {store}: enable it and receive the stock first.")
 
         def progress(todo):
             click.echo(f"{len(todo)} open order(s) hold no reservation in {store}.")

@@ -51,9 +51,8 @@ def levels(client, sku):
 @pytest.fixture
 def before_inventory(db, late):
     """Orders taken without inventory: SO-01001 (3 MUG, 1 TEE), SO-01002 (2 MUG), SO-01003
-    (2 TEE, one shipped already), a cancelled one, a draft and one shipped (1 TEE,
-    ``client.shipped_before``); then inventory is enabled
-    with 4 MUG and 5 TEE in MAIN."""
+    (2 TEE, one shipped already), a cancelled one, a draft and a shipped one (1 TEE,
+    ``client.shipped_before``); then inventory is enabled with 4 MUG and 5 TEE in MAIN."""
     first, second = order(late, [("MUG", 3), ("TEE", 1)]), order(late, [("MUG", 2)])
     third = order(late, [("TEE", 2)])
     pay(late, third)

@@ -67,11 +67,7 @@ def request_return(hooks, order, *, items: list[dict], reason: str, comment: str
     if reason not in REASONS:
         raise OrderError(422, f"Unknown return reason {reason!r}.", {"reason": [f"Must be one of: {', '.join(REASONS)}."]})
     by_id = {line.id: line for line in order.lines}
-    shipped = {}
-    for shipment in order.shipments:
-        if shipment.status in ("shipped", "delivered"):
-            for item in shipment.lines:
-                shipped[item.order_line_id] = shipped.get(item.order_line_id, 0) + item.quantity
+    shipped = lifecycle.shipped_quantities(order)
     errors = {} if items else {"lines": ["Choose at least one unit to return."]}
     for i, item in enumerate(items):
         line = by_id.get(item["order_line_id"])

@@ -11,6 +11,7 @@ payments at once are counted one after the other and never exceed what is allowe
 from collections import defaultdict
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from shopdesk.commerce import OrderLineSnapshot, OrderSnapshot, OutOfStock, StockDemand, StockLine
 from shopdesk.db import db, lock_row, utcnow
@@ -149,18 +150,25 @@ def _remember_allocations(order, allocations):
         line.allocations = split
 
 
+def shipped_quantities(order) -> defaultdict:
+    """Order line id → units that left in parcels (shipped or delivered)."""
+    shipped = defaultdict(int)
+    for shipment in order.shipments:
+        if shipment.status in ("shipped", "delivered"):
+            for item in shipment.lines:
+                shipped[item.order_line_id] += item.quantity
+    return shipped
+
+
 def open_demand() -> list[StockDemand]:
     """Open orders' units still to ship that no reservation was made for when they were placed
     (no stock owner then): what ``open_stock_demand`` answers, oldest order first."""
     orders = db.session.scalars(
-        sa.select(Order).where(Order.status.in_(states.AWAITING_STOCK)).order_by(Order.placed_at, Order.id)).all()
+        sa.select(Order).where(Order.status.in_(states.AWAITING_STOCK)).order_by(Order.placed_at, Order.id)
+        .options(selectinload(Order.lines), selectinload(Order.shipments).selectinload(Shipment.lines))).all()
     demand = []
     for order in orders:
-        shipped = defaultdict(int)
-        for shipment in order.shipments:
-            if shipment.status in ("shipped", "delivered"):
-                for item in shipment.lines:
-                    shipped[item.order_line_id] += item.quantity
+        shipped = shipped_quantities(order)
         left = defaultdict(int)
         for line in order.lines:
             if not line.allocations and line.quantity > shipped[line.id]:
