@@ -7,6 +7,7 @@ depends on the order plugins were registered in.
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from enum import IntEnum
 from itertools import groupby
@@ -146,6 +147,17 @@ class Shortage:
     sku: str
     requested: int
     available: int
+
+
+@dataclass(frozen=True)
+class StockDemand:
+    """Units an open document still has to ship and was never given a reservation for (an
+    order placed before inventory was enabled), as ``open_stock_demand`` answers it."""
+
+    reference: str  # the document, as reserve_stock receives it: "order:42"
+    label: str  # what a person reads: the order number
+    since: datetime  # when the demand arose (the order was placed): the oldest is served first
+    lines: tuple[StockLine, ...]
 
 
 class OutOfStock(Exception):

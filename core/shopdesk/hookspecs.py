@@ -412,6 +412,37 @@ def return_stock(ctx, reference, lines):
     """
 
 
+@hookspec(firstresult=True)
+def warehouse_codes(ctx):
+    """Return the codes of the warehouses ``ctx.store`` can pack and ship from (owner hook:
+    the inventory plugin answers with its active warehouses). The orders plugin refuses a
+    parcel naming any other code with 422; without an owner a warehouse is free text.
+
+    Example::
+
+        @hookimpl
+        def warehouse_codes(ctx):
+            return db.session.scalars(sa.select(Warehouse.code).filter_by(active=True)).all()
+    """
+
+
+@hookspec
+def open_stock_demand(ctx):
+    """Return a ``commerce.StockDemand`` for each open document of ``ctx.store`` with units
+    still to ship that were never reserved (collected; the orders plugin answers with the
+    orders placed before a stock owner was enabled). The inventory plugin reserves them,
+    oldest first, when a store turns inventory on with orders already open.
+
+    Example::
+
+        @hookimpl
+        def open_stock_demand(ctx):
+            return [StockDemand(f"order:{o.id}", o.number, o.placed_at,
+                                tuple(StockLine(l.sku, l.quantity) for l in o.lines))
+                    for o in open_orders_without_reservation()]
+    """
+
+
 @hookspec
 def validate_order(ctx, order):
     """Return ``commerce.Problem`` s with an order about to be placed (collected).

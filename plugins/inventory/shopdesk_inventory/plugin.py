@@ -172,6 +172,11 @@ def return_stock(ctx, reference, lines):
 
 
 @hookimpl
+def warehouse_codes(ctx):
+    return [warehouse.code for warehouse in stock.active_warehouses()]
+
+
+@hookimpl
 def demo_data(ctx):
     from .demo import load
 
@@ -223,6 +228,34 @@ def register_commands(cli):
             count = refresh_reorder_points(registry.for_store(the_store).context("inventory").settings)
             db.session.commit()
         click.echo(f"{count} reorder point(s) refreshed in {store}.")
+
+    @inventory_group.command("reserve-open-orders")
+    @click.argument("store")
+    def reserve_open_orders_command(store):
+        """Reserve stock for open orders placed before inventory was enabled, oldest first;
+        exit 1 while some lines stay short. Running it again reserves nothing twice."""
+        from .open_orders import run
+
+        the_store = get_store(store)
+        hooks = current_app.extensions["shopdesk"].for_store(the_store)
+        if "inventory" not in hooks.enabled:
+            raise click.ClickException(f"inventory is not enabled in {store}: enable it and receive the stock first.")
+
+        def progress(todo):
+            click.echo(f"{len(todo)} open order(s) hold no reservation in {store}.")
+            with click.progressbar(todo, label="Reserving", item_show_func=lambda p: p[0].label if p else "") as bar:
+                yield from bar
+
+        with use_store(the_store):
+            summary = run(hooks, hooks.context("inventory").settings, progress=progress)
+        click.echo(f"Reserved {summary['reserved_units']} unit(s) for {summary['reserved_documents']} "
+                   f"of {summary['documents']} order(s).")
+        if summary["shortfalls"]:
+            click.echo(f"{len(summary['shortfalls'])} line(s) short (order, SKU, wanted, reserved, available):")
+            for short in summary["shortfalls"]:
+                click.echo(f"  {short['label']}  {short['sku']}  wanted {short['wanted']}  "
+                           f"reserved {short['reserved']}  available {short['available']}")
+            raise SystemExit(1)
 
     @inventory_group.command("release-expired")
     @click.argument("store")

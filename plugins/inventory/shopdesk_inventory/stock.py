@@ -373,8 +373,10 @@ def _reopen(closed):
 
 
 def restock_return(settings: dict, reference: str, lines, *, user=None) -> list[Allocation]:
-    """Put returned units back on hand with ``return`` moves. A line without a warehouse goes
-    back where the reference shipped it from, else to the first warehouse by priority."""
+    """Put returned units back on hand with ``return`` moves, in the line's warehouse. A line
+    without one goes back where the reference shipped it from, else to the first warehouse by
+    priority. A unit shipped before inventory was enabled is added too: the opening receipt
+    counted the shelves after it had left (see the README, "Returns")."""
     _check_lines(lines)
     variants = variants_by_sku([line.sku for line in lines], field="lines")
     allocations = []

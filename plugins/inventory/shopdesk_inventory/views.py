@@ -16,7 +16,7 @@ from shopdesk.commerce import OutOfStock
 from shopdesk.db import db, utcnow
 from shopdesk_catalog.models import Category, Variant
 
-from . import analytics, counts, operations, replenishment, stock
+from . import analytics, counts, open_orders, operations, replenishment, stock
 from .models import CountSession, Reservation, StockLevel, StockMove, Transfer, Warehouse
 from .operations import ADJUSTMENT_REASONS
 
@@ -161,10 +161,27 @@ def adjust():
 @bp.route("/reservations")
 @requires("inventory.read")
 def reservations():
+    return _reservations_page()
+
+
+def _reservations_page(summary=None):
     found = db.session.execute(
         sa.select(Reservation, Variant.sku, Warehouse.code).join(Variant, Variant.id == Reservation.variant_id)
         .join(Warehouse, Warehouse.id == Reservation.warehouse_id).order_by(Reservation.id.desc()).limit(300)).all()
-    return render_template("inventory/reservations.html", reservations=found)
+    return render_template("inventory/reservations.html", reservations=found, summary=summary,
+                           unreserved=len(open_orders.unreserved(g.hooks)), can_write=allowed("inventory.write"))
+
+
+@bp.route("/reservations/open-orders", methods=["POST"])
+@requires("inventory.write")
+def reserve_open_orders():
+    """Reserve stock for the open orders placed before inventory was enabled (confirmed)."""
+    if request.form.get("confirm") != "yes":
+        raise Refused(gettext("confirm: tick the box to reserve stock for the open orders."))
+    summary = open_orders.run(g.hooks, settings())
+    flash(gettext("Reserved %(units)s unit(s) for %(orders)s order(s).", units=summary["reserved_units"],
+                  orders=summary["reserved_documents"]), "success" if not summary["shortfalls"] else "warning")
+    return _reservations_page(summary)
 
 
 # --- warehouses ----------------------------------------------------------------------------

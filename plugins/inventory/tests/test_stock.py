@@ -177,6 +177,22 @@ def test_hook_return_stock(stocked, hooks, db, level, client):
     assert sorted(kinds) == ["return", "return", "shipment"]
 
 
+def test_hook_warehouse_codes(app, db, user, stocked, hooks, client):
+    """The store's active warehouses, and only its own."""
+    from shopdesk.stores import create_store, enable_plugin
+
+    other = create_store("other", "Other", currency="USD", owner=user)
+    for name in ("catalog", "inventory"):
+        enable_plugin(app.extensions["shopdesk"], other, name)
+    db.session.commit()
+    assert client.post("/api/v1/inventory/warehouses", json={"code": "WEST", "name": "West"},
+                       headers={"Shopdesk-Store": "other"}).status_code == 201
+    assert client.post("/api/v1/inventory/warehouses", json={"code": "OLD", "name": "Old"}).status_code == 201
+    old = next(w for w in client.get("/api/v1/inventory/warehouses").json if w["code"] == "OLD")
+    assert client.patch(f"/api/v1/inventory/warehouses/{old['id']}", json={"active": False}).status_code == 200
+    assert sorted(hooks("warehouse_codes")) == ["EAST", "MAIN"]
+
+
 def test_reservations_expire_after_the_store_setting_and_the_job_releases_them(app, client, stocked, hooks, db,
                                                                                      level):
     configure_plugin(app.extensions["shopdesk"], stocked.store, "inventory", {"reservation_expiry_minutes": 30})

@@ -67,11 +67,7 @@ def request_return(hooks, order, *, items: list[dict], reason: str, comment: str
     if reason not in REASONS:
         raise OrderError(422, f"Unknown return reason {reason!r}.", {"reason": [f"Must be one of: {', '.join(REASONS)}."]})
     by_id = {line.id: line for line in order.lines}
-    shipped = {}
-    for shipment in order.shipments:
-        if shipment.status in ("shipped", "delivered"):
-            for item in shipment.lines:
-                shipped[item.order_line_id] = shipped.get(item.order_line_id, 0) + item.quantity
+    shipped = lifecycle.shipped_quantities(order)
     errors = {} if items else {"lines": ["Choose at least one unit to return."]}
     for i, item in enumerate(items):
         line = by_id.get(item["order_line_id"])
@@ -123,6 +119,8 @@ def receive_return(hooks, rma, dispositions: list[dict]):
             errors[f"lines.{i}.warehouse"] = ["Name the warehouse to restock to."]
         else:
             chosen[line.id] = item
+    errors.update(lifecycle.unknown_warehouses(
+        hooks, [item if item["disposition"] == "restock" else {} for item in dispositions]))
     missing = [line.sku for line in rma.lines if line.id not in chosen and not errors]
     if missing:
         errors["lines"] = [f"Say what happens to {', '.join(missing)}."]

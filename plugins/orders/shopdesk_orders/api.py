@@ -254,6 +254,22 @@ class ShipShipment(MethodView):
         return shipment
 
 
+@api.route("/<int:order_id>/shipments/<int:shipment_id>/cancel")
+class CancelShipment(MethodView):
+    @requires("orders.fulfil")
+    @api.response(200, ShipmentOutSchema)
+    def post(self, order_id, shipment_id):
+        """Cancel a packed parcel that has not left: its units are to pack again and the order
+        goes back to paid or partially fulfilled. A parcel that shipped answers 409
+        ``invalid_transition``."""
+        order = order_or_404(order_id)
+        shipment = shipment_or_404(order, shipment_id)
+        with service_call():
+            lifecycle.cancel_shipment(g.hooks, order, shipment)
+            db.session.commit()
+        return shipment
+
+
 @api.route("/<int:order_id>/shipments/<int:shipment_id>/deliver")
 class DeliverShipment(MethodView):
     @requires("orders.fulfil")

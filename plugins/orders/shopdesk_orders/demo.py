@@ -50,7 +50,9 @@ SCRIPT = [
 
 
 def _variants():
-    found = db.session.scalars(sa.select(Variant).where(Variant.price > 0).order_by(Variant.id).limit(6)).all()
+    found = db.session.scalars(sa.select(Variant).join(Product, Product.id == Variant.product_id)
+                               .where(Variant.price > 0, Product.status == "active")
+                               .order_by(Variant.id).limit(6)).all()
     if found:
         return found
     # The catalog has nothing to sell yet (its own demo did not run): bring a few products.

@@ -8,17 +8,16 @@ Money in files is written in major units (``12.50``); it is stored in minor unit
 
 from decimal import InvalidOperation
 
-import sqlalchemy as sa
 from marshmallow import ValidationError
 
 from shopdesk.db import db
 from shopdesk.money import Money
 from shopdesk_catalog.imports_files import UnreadableFile, format_of
 from shopdesk_catalog.imports_files import read_rows as read_file_rows
-from shopdesk_catalog.models import Variant
+from shopdesk_catalog.public import variants_by_sku
 
 from .common import OrderError
-from .intake import create_order, find_by_external_id
+from .intake import create_order, find_by_external_id, unsellable
 from .schemas import OrderInSchema
 
 COLUMNS = ("channel", "external_id", "customer_name", "customer_email", "customer_phone",
@@ -72,8 +71,9 @@ def _money(text, currency, line, field, errors):
     return value
 
 
-def group_orders(rows, currency: str) -> tuple[list[dict], list[dict]]:
+def group_orders(hooks, rows) -> tuple[list[dict], list[dict]]:
     """Validate rows and group them into order inputs; returns (orders, errors)."""
+    currency = hooks.store.currency
     errors, orders = [], {}
     for line, row in rows:
         for field in REQUIRED:
@@ -106,13 +106,12 @@ def group_orders(rows, currency: str) -> tuple[list[dict], list[dict]]:
                 item["unit_price"] = unit_price
             order["data"]["lines"].append(item)
             order.setdefault("line_rows", []).append(line)
-    skus = {item["sku"] for o in orders.values() for item in o["data"]["lines"]}
-    known = set(db.session.scalars(sa.select(Variant.sku).where(Variant.sku.in_(skus)))) if skus else set()
+    variants = variants_by_sku(item["sku"] for o in orders.values() for item in o["data"]["lines"])
     valid = []
     for (channel, external_id), order in orders.items():
         for item, line in zip(order["data"]["lines"], order.get("line_rows", [])):
-            if item["sku"] not in known:
-                errors.append({"line": line, "field": "sku", "message": f"Unknown SKU {item['sku']!r}."})
+            if why := unsellable(hooks, variants, item["sku"]):
+                errors.append({"line": line, "field": "sku", "message": why})
         try:
             order["data"] = OrderInSchema().load(order["data"])
         except ValidationError as exc:
@@ -138,7 +137,7 @@ def _flatten(messages, prefix=""):
 
 def run_import(hooks, rows, *, dry_run: bool, progress=None) -> dict:
     """Check (``dry_run``) or import the rows; each imported order is committed on its own."""
-    orders, errors = group_orders(rows, hooks.store.currency)
+    orders, errors = group_orders(hooks, rows)
     report = {"dry_run": dry_run, "rows": len(rows), "orders": len(orders) + 0, "created": [], "existing": [],
               "errors": errors}
     if dry_run or errors:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from shopdesk.commerce import StockLine
 from shopdesk.db import current_store_id, db
-from shopdesk_catalog.models import Product, Variant
+from shopdesk_catalog.public import variants_by_sku
 
 from . import totals
 from .common import OrderError, audited, note, settings
@@ -64,33 +64,37 @@ def find_by_external_id(channel: str, external_id: str | None):
     return None if order_id is None else db.session.get(Order, order_id)
 
 
-def _variants(skus):
-    """SKU → the variant's id, price, cost and display name, in one query (plain rows, no
-    ORM objects: this runs for every order)."""
-    query = (sa.select(Variant.id, Variant.sku, Variant.price, Variant.unit_cost, Variant.options,
-                       Product.name.label("product_name"))
-             .join(Product, Product.id == Variant.product_id).where(Variant.sku.in_(set(skus))))
-    return {row.sku: row for row in db.session.execute(query)}
+def unsellable(hooks, variants: dict, sku: str, *, replacement: bool = False) -> str | None:
+    """Why the store does not take orders for ``sku`` (unknown, or its product is a draft or
+    archived and the setting ``accept_unpublished_products`` is off), else None. A
+    ``replacement`` (an exchange) sends again what was sold, whatever the product's status."""
+    variant = variants.get(sku)
+    if variant is None:
+        return f"Unknown SKU {sku!r}."
+    if not (variant.sellable or replacement or settings(hooks)["accept_unpublished_products"]):
+        return (f"{sku}: its product is {variant.product_status}, not for sale "
+                f"(the orders setting accept_unpublished_products allows it).")
+    return None
 
 
-def _display_name(variant) -> str:
-    options = " / ".join(str(v) for v in (variant.options or {}).values())
-    return f"{variant.product_name} ({options})" if options else variant.product_name
-
-
-def price(hooks, lines: list[dict], currency: str, customer_group: str | None) -> list[dict]:
-    """Price ``lines`` (dicts with sku, quantity and maybe unit_price); unknown SKUs → 422."""
-    variants = _variants(line["sku"] for line in lines)
-    unknown = {f"lines.{i}.sku": [f"Unknown SKU {line['sku']!r}."]
-               for i, line in enumerate(lines) if line["sku"] not in variants}
-    if unknown:
-        skus = ", ".join(sorted({line["sku"] for line in lines if line["sku"] not in variants}))
-        raise OrderError(422, f"Unknown SKU: {skus}", unknown)
+def price(hooks, lines: list[dict], currency: str, customer_group: str | None, *,
+          replacement: bool = False) -> list[dict]:
+    """Price ``lines`` (dicts with sku, quantity and maybe unit_price); unknown SKUs and those
+    of products not for sale → 422 naming ``lines.<i>.sku``."""
+    variants = variants_by_sku(line["sku"] for line in lines)
+    reasons = {line["sku"]: unsellable(hooks, variants, line["sku"], replacement=replacement) for line in lines}
+    refused = {f"lines.{i}.sku": [reasons[line["sku"]]] for i, line in enumerate(lines) if reasons[line["sku"]]}
+    if refused:
+        unknown = sorted(sku for sku, why in reasons.items() if why and sku not in variants)
+        unpublished = sorted(sku for sku, why in reasons.items() if why and sku in variants)
+        parts = ([f"Unknown SKU: {', '.join(unknown)}"] if unknown else []) + (
+            [f"Not for sale (draft or archived product): {', '.join(unpublished)}"] if unpublished else [])
+        raise OrderError(422, "; ".join(parts), refused)
     priced = []
     for line in lines:
         variant = variants[line["sku"]]
         priced.append({"sku": line["sku"], "quantity": line["quantity"], "variant_id": variant.id,
-                       "name": _display_name(variant), "unit_cost": variant.unit_cost,
+                       "name": variant.display_name, "unit_cost": variant.unit_cost,
                        "unit_price": line.get("unit_price"), "tax_rate": line.get("tax_rate"), "trail": []})
     todo = [p for p in priced if p["unit_price"] is None]
     for p in priced:
@@ -139,7 +143,8 @@ def create_order(hooks, data: dict, *, place: bool = True, number_apart: bool = 
     store = hooks.store
     customer = data.get("customer") or {}
     order_rate = _rate(data.get("tax_rate"), conf["tax_rate"], "tax_rate")
-    lines = price(hooks, data["lines"], store.currency, customer.get("group"))
+    lines = price(hooks, data["lines"], store.currency, customer.get("group"),
+                  replacement=data.get("replaces_order_id") is not None)
     for i, line in enumerate(lines):
         line["tax_rate"] = order_rate if line["tax_rate"] is None else _rate(line["tax_rate"], None, f"lines.{i}.tax_rate")
     figures = totals.compute(lines, discounts=data.get("discounts") or [], shipping_fee=data.get("shipping_fee") or 0,

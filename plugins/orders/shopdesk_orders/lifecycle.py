@@ -10,7 +10,10 @@ payments at once are counted one after the other and never exceed what is allowe
 
 from collections import defaultdict
 
-from shopdesk.commerce import OrderLineSnapshot, OrderSnapshot, OutOfStock, StockLine
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from shopdesk.commerce import OrderLineSnapshot, OrderSnapshot, OutOfStock, StockDemand, StockLine
 from shopdesk.db import db, lock_row, utcnow
 from shopdesk.events import emit
 from shopdesk.money import Money
@@ -147,6 +150,35 @@ def _remember_allocations(order, allocations):
         line.allocations = split
 
 
+def shipped_quantities(order) -> defaultdict:
+    """Order line id → units that left in parcels (shipped or delivered)."""
+    shipped = defaultdict(int)
+    for shipment in order.shipments:
+        if shipment.status in ("shipped", "delivered"):
+            for item in shipment.lines:
+                shipped[item.order_line_id] += item.quantity
+    return shipped
+
+
+def open_demand() -> list[StockDemand]:
+    """Open orders' units still to ship that no reservation was made for when they were placed
+    (no stock owner then): what ``open_stock_demand`` answers, oldest order first."""
+    orders = db.session.scalars(
+        sa.select(Order).where(Order.status.in_(states.AWAITING_STOCK)).order_by(Order.placed_at, Order.id)
+        .options(selectinload(Order.lines), selectinload(Order.shipments).selectinload(Shipment.lines))).all()
+    demand = []
+    for order in orders:
+        shipped = shipped_quantities(order)
+        left = defaultdict(int)
+        for line in order.lines:
+            if not line.allocations and line.quantity > shipped[line.id]:
+                left[line.sku] += line.quantity - shipped[line.id]
+        if left:
+            demand.append(StockDemand(reference(order), order.number, order.placed_at or order.created_at,
+                                      tuple(StockLine(sku, quantity) for sku, quantity in left.items())))
+    return demand
+
+
 def cancel(hooks, order, reason: str = ""):
     """Cancel and release the stock reserved for it."""
     was = order.status
@@ -233,9 +265,24 @@ def _warehouse_room(order) -> dict:
         for slot in line.allocations or []:
             room[(line.id, slot["warehouse"])] += slot["quantity"]
     for shipment in order.shipments:
+        if shipment.status == "cancelled":
+            continue
         for item in shipment.lines:
             room[(item.order_line_id, item.warehouse)] -= item.quantity
     return room
+
+
+def unknown_warehouses(hooks, items) -> dict:
+    """``{"lines.<i>.warehouse": [why]}`` for each item naming a warehouse the store's stock
+    owner does not ship from (unknown, inactive, another store's); empty without an owner,
+    where a warehouse is free text."""
+    named = [(i, item["warehouse"]) for i, item in enumerate(items) if item.get("warehouse")]
+    if not named or not hooks.owns("warehouse_codes"):
+        return {}
+    codes = set(hooks.owner("warehouse_codes") or ())
+    choices = ", ".join(sorted(codes)) or "none: add a warehouse first"
+    return {f"lines.{i}.warehouse": [f"Unknown warehouse {code!r}; the store's warehouses: {choices}."]
+            for i, code in named if code not in codes}
 
 
 def fulfil(hooks, order, items: list[dict]):
@@ -257,6 +304,7 @@ def fulfil(hooks, order, items: list[dict]):
         wanted[line.id] += item["quantity"]
         if wanted[line.id] > line.unfulfilled:
             errors[f"lines.{i}.quantity"] = [f"Only {line.unfulfilled} of {line.sku} left to fulfil."]
+    errors.update(unknown_warehouses(hooks, items))
     if errors:
         raise OrderError(422, "Cannot fulfil: " + "; ".join(m for ms in errors.values() for m in ms), errors)
     room = _warehouse_room(order)
@@ -325,6 +373,43 @@ def ship(hooks, order, shipment, *, carrier: str, tracking_number: str):
     }, key=f"order:{order.id}")
     if order.status == "fulfilled" and all(s.status != "packed" for s in order.shipments):
         transition(order, "shipped", "Every shipment has left.")
+        _release_leftover(hooks, order)
+    return shipment
+
+
+def _release_leftover(hooks, order):
+    """Everything has left: units reserved in a warehouse the parcels did not ship from (a
+    chosen warehouse won over the reservation's) are no longer wanted there."""
+    room = _warehouse_room(order)
+    if any(left > 0 for (_, warehouse), left in room.items() if warehouse) and hooks.owns("release_stock"):
+        released = hooks.owner("release_stock", reference=reference(order))
+        if released:
+            note(order, "released", f"{released} reserved unit(s) not shipped from their warehouse released.",
+                 released=released)
+
+
+def cancel_shipment(hooks, order, shipment):
+    """Unpack a parcel that has not left: its units are unfulfilled again and the order goes
+    back to the fulfilment status it had without it (paid or partially fulfilled). Nothing
+    left the warehouse yet, so stock and reservations stay as they are."""
+    _locked(order)
+    if shipment.status != "packed":
+        raise OrderError(409, f"Shipment #{shipment.id} is {shipment.status}: only a packed parcel can be cancelled.",
+                         {"status": [shipment.status]}, code="invalid_transition")
+    states.check_action(order.status, "cancel a parcel", states.UNPACKABLE)
+    by_id = {line.id: line for line in order.lines}
+    for item in shipment.lines:
+        by_id[item.order_line_id].fulfilled_quantity -= item.quantity
+    shipment.status = "cancelled"
+    before = order.status
+    order.status = "partially_fulfilled" if any(line.fulfilled_quantity for line in order.lines) else "paid"
+    db.session.flush()
+    unpacked = ", ".join(f"{l.quantity} × {l.sku}" for l in shipment.lines)
+    note(order, "shipment_cancelled", f"Shipment #{shipment.id} cancelled: {unpacked} to pack again.",
+         shipment_id=shipment.id, **{"from": before})
+    audited("shipment_cancelled", order, before={"status": before, "shipment_id": shipment.id},
+            after={"status": order.status, "shipment_id": shipment.id,
+                   "lines": [[l.sku, l.quantity, l.warehouse] for l in shipment.lines]})
     return shipment
 
 
@@ -337,7 +422,7 @@ def deliver(hooks, order, shipment):
     db.session.flush()
     note(order, "shipment_delivered", f"Shipment #{shipment.id} delivered.", shipment_id=shipment.id)
     audited("shipment_delivered", order, after={"shipment_id": shipment.id})
-    if order.status == "shipped" and all(s.status == "delivered" for s in order.shipments):
+    if order.status == "shipped" and all(s.status in ("delivered", "cancelled") for s in order.shipments):
         transition(order, "delivered", "Every shipment was delivered.")
     return shipment
 

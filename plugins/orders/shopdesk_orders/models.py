@@ -150,7 +150,7 @@ class Shipment(StoreScoped, Timestamps, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(sa.String(12), default="packed")  # packed, shipped, delivered
+    status: Mapped[str] = mapped_column(sa.String(12), default="packed")  # packed, shipped, delivered, cancelled
     carrier: Mapped[str] = mapped_column(sa.String(100), default="")
     tracking_number: Mapped[str] = mapped_column(sa.String(100), default="")
     shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

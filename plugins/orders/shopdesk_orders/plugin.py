@@ -40,6 +40,9 @@ class OrdersSettings(Schema):
         metadata={"description": N_("Tax rate in percent for lines that do not name their own.")})
     tax_shipping = fields.Boolean(
         load_default=True, metadata={"description": N_("Charge tax on the shipping fee at the order's rate.")})
+    accept_unpublished_products = fields.Boolean(
+        load_default=False, metadata={"description": N_(
+            "Take orders for products that are drafts or archived (off: such lines are refused).")})
     complaint_response_hours = fields.Integer(
         load_default=24, validate=validate.Range(min=1, max=24 * 30),
         metadata={"description": N_("Hours within which a complaint must get its first staff reply.")})
@@ -109,3 +112,10 @@ def dashboard_widgets(ctx, user):
 def currency_in_use(ctx):
     count = db.session.scalar(sa.select(sa.func.count()).select_from(Order))
     return ngettext("%(num)d order", "%(num)d orders", count) if count else None
+
+
+@hookimpl
+def open_stock_demand(ctx):
+    from .lifecycle import open_demand
+
+    return open_demand()

@@ -239,7 +239,7 @@ class ShipmentLineOutSchema(Schema):
 
 class ShipmentOutSchema(Schema):
     id = fields.Integer()
-    status = fields.String()
+    status = fields.String(metadata={"description": "packed, shipped, delivered or cancelled (unpacked before it left)"})
     carrier = fields.String()
     tracking_number = fields.String()
     shipped_at = fields.DateTime(allow_none=True)

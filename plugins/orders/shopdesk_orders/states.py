@@ -46,6 +46,8 @@ PAYMENT_STATUSES = ("unpaid", "partially_paid", "paid", "partially_refunded", "r
 PAYABLE = ("placed",)  # payments are recorded until the total is covered
 FULFILLABLE = ("paid", "partially_fulfilled")
 SHIPPABLE = ("partially_fulfilled", "fulfilled", "shipped")  # a packed parcel may leave
+UNPACKABLE = ("partially_fulfilled", "fulfilled")  # a packed parcel may be cancelled
+AWAITING_STOCK = ("placed", "paid", "partially_fulfilled", "fulfilled")  # units may be still to ship
 RETURNABLE = ("shipped", "delivered", "completed")
 REFUNDABLE = ("paid", "partially_fulfilled", "fulfilled", "shipped", "delivered", "completed", "cancelled")
 

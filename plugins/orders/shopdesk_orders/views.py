@@ -160,11 +160,16 @@ def _money_field(name):
 @bp.route("/<int:order_id>")
 @requires("orders.read")
 def detail(order_id):
-    order = _order(order_id)
+    return _detail_page(_order(order_id))
+
+
+def _detail_page(order, packing=None):
+    """The order page; ``packing`` is the pack form as typed, shown again when it was refused."""
     returns = db.session.scalars(sa.select(Return).filter_by(order_id=order.id).order_by(Return.id)).all()
     complaints = db.session.scalars(sa.select(Complaint).filter_by(order_id=order.id).order_by(Complaint.id)).all()
     return render_template("orders/detail.html", order=order, returns=returns, complaints=complaints,
-                           providers=providers(g.hooks), states=states, reasons=aftersales.REASONS)
+                           providers=providers(g.hooks), states=states, reasons=aftersales.REASONS,
+                           packing=packing or {})
 
 
 @bp.route("/<int:order_id>/invoice")
@@ -255,7 +260,20 @@ def fulfil(order_id):
     if not items:
         flash(gettext("Choose at least one unit to pack."), "danger")
         return redirect(_back(order))
-    return _run(lambda: lifecycle.fulfil(g.hooks, order, items), gettext("Shipment packed."), _back(order))
+    try:
+        lifecycle.fulfil(g.hooks, order, items)
+        db.session.commit()
+    except (OrderError, IllegalTransition) as exc:
+        db.session.rollback()
+        error = as_order_error(exc)
+        flash(error.message, "danger")
+        return _detail_page(_order(order_id), packing=request.form), error.status
+    except PluginError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return _detail_page(_order(order_id), packing=request.form), 502
+    flash(gettext("Shipment packed."), "success")
+    return redirect(_back(order))
 
 
 def _shipment(order, shipment_id):
@@ -274,6 +292,18 @@ def ship(order_id, shipment_id):
     tracking = request.form.get("tracking_number", "").strip()[:100]
     return _run(lambda: lifecycle.ship(g.hooks, order, shipment, carrier=carrier, tracking_number=tracking),
                 gettext("Shipment shipped."), _back(order))
+
+
+@bp.route("/<int:order_id>/shipments/<int:shipment_id>/cancel", methods=["POST"])
+@requires("orders.fulfil")
+def cancel_shipment(order_id, shipment_id):
+    order = _order(order_id)
+    shipment = _shipment(order, shipment_id)
+    if request.form.get("confirm") != "yes":
+        flash(gettext("confirm: tick the box to cancel the parcel."), "danger")
+        return redirect(_back(order))
+    return _run(lambda: lifecycle.cancel_shipment(g.hooks, order, shipment),
+                gettext("Shipment cancelled: its units are to pack again."), _back(order))
 
 
 @bp.route("/<int:order_id>/shipments/<int:shipment_id>/deliver", methods=["POST"])

@@ -93,3 +93,96 @@ def test_the_answer_to_taking_an_order_in_is_the_order_as_stored(stocked):
     order = place(stocked, [("TEE-S", 2), ("CAP", 1)], shipping_fee=300)
     assert order["status"] == "placed" and order["lines"][0]["allocations"]
     assert order == stocked.get(f"/api/v1/orders/{order['id']}").get_json()
+
+
+def paid(client, lines):
+    order = place(client, lines)
+    answer = client.post(f"/api/v1/orders/{order['id']}/payments", json={"provider": "cash", "amount": order["total"]})
+    assert answer.status_code == 201, answer.get_json()
+    return client.get(f"/api/v1/orders/{order['id']}").get_json()
+
+
+def test_packing_from_an_unknown_or_another_stores_warehouse_is_refused_naming_the_field(app, db, user, stocked):
+    from shopdesk.stores import create_store, enable_plugin
+
+    other = create_store("other", "Other", currency="USD", owner=user)
+    for name in ("catalog", "inventory"):
+        enable_plugin(app.extensions["shopdesk"], other, name)
+    db.session.commit()
+    theirs = stocked.post("/api/v1/inventory/warehouses", json={"code": "WEST", "name": "West"},
+                          headers={"Shopdesk-Store": "other"})
+    assert theirs.status_code == 201, theirs.get_json()
+    order = paid(stocked, [("TEE-S", 2), ("MUG", 1)])
+    tee, mug = (line["id"] for line in order["lines"])
+    for code in ("NOWHERE", "WEST"):
+        refused = stocked.post(f"/api/v1/orders/{order['id']}/shipments", json={"lines": [
+            {"order_line_id": tee, "quantity": 2, "warehouse": "MAIN"},
+            {"order_line_id": mug, "quantity": 1, "warehouse": code}]})
+        assert refused.status_code == 422, refused.get_json()
+        assert list(refused.get_json()["errors"]) == ["lines.1.warehouse"]
+        assert code in refused.get_json()["message"]
+    again = stocked.get(f"/api/v1/orders/{order['id']}").get_json()
+    assert again["status"] == "paid" and stocked.get(f"/api/v1/orders/{order['id']}/shipments").get_json() == []
+    page = stocked.post(f"/s/acme/orders/{order['id']}/shipments",
+                        data={f"qty_{tee}": "2", f"wh_{tee}": "NOWHERE", f"qty_{mug}": "0"})
+    assert page.status_code == 422 and 'value="NOWHERE"' in page.get_data(as_text=True)
+
+
+def test_a_chosen_warehouse_of_the_store_wins_and_the_reservation_it_replaced_is_released(stocked):
+    order = paid(stocked, [("TEE-S", 2)])
+    assert order["lines"][0]["allocations"] == [{"warehouse": "MAIN", "quantity": 2}]
+    base = f"/api/v1/orders/{order['id']}"
+    shipment = stocked.post(f"{base}/shipments", json={"lines": [
+        {"order_line_id": order["lines"][0]["id"], "quantity": 2, "warehouse": "EAST"}]})
+    assert shipment.status_code == 201, shipment.get_json()
+    shipped = stocked.post(f"{base}/shipments/{shipment.get_json()['id']}/ship", json={})
+    assert shipped.status_code == 200, shipped.get_json()
+    assert stocked.get(base).get_json()["status"] == "shipped"
+    assert levels(stocked, "TEE-S") == {"MAIN": (3, 0), "EAST": (0, 0)}
+
+
+def test_a_packed_parcel_is_cancelled_and_packed_again_but_a_shipped_one_is_not(db, store, stocked):
+    import sqlalchemy as sa
+
+    from shopdesk.audit import AuditEntry
+    from shopdesk.stores import use_store
+
+    order = paid(stocked, [("TEE-S", 2), ("MUG", 1)])
+    base = f"/api/v1/orders/{order['id']}"
+    tee, mug = (line["id"] for line in order["lines"])
+    first = stocked.post(f"{base}/shipments", json={"lines": [{"order_line_id": tee, "quantity": 2}]}).get_json()
+    second = stocked.post(f"{base}/shipments", json={"lines": [{"order_line_id": mug, "quantity": 1}]}).get_json()
+    assert stocked.get(base).get_json()["status"] == "fulfilled"
+
+    cancelled = stocked.post(f"{base}/shipments/{second['id']}/cancel")
+    assert cancelled.status_code == 200 and cancelled.get_json()["status"] == "cancelled", cancelled.get_json()
+    after = stocked.get(base).get_json()
+    assert after["status"] == "partially_fulfilled"
+    assert [line["fulfilled_quantity"] for line in after["lines"]] == [2, 0]
+    assert levels(stocked, "MUG") == {"MAIN": (5, 1)}  # nothing left: still reserved for the order
+    stocked.post(f"{base}/shipments/{first['id']}/ship", json={})
+    stocked.post(f"{base}/shipments/{first['id']}/deliver")
+    refused = stocked.post(f"{base}/shipments/{first['id']}/cancel")
+    assert (refused.status_code, refused.get_json()["code"]) == (409, "invalid_transition")
+    assert refused.get_json()["errors"] == {"status": ["delivered"]}
+
+    page = stocked.post(f"/s/acme/orders/{order['id']}/shipments", data={f"qty_{mug}": "1"})
+    assert page.status_code == 302
+    again = stocked.get(f"{base}/shipments").get_json()[-1]
+    assert stocked.post(f"/s/acme/orders/{order['id']}/shipments/{again['id']}/cancel").status_code == 302
+    assert stocked.get(base).get_json()["status"] == "fulfilled"  # not confirmed: nothing cancelled
+    detail = stocked.get(f"/s/acme/orders/{order['id']}").get_data(as_text=True)
+    assert f'id="form-cancel-shipment-{again["id"]}"' in detail and f'id="form-cancel-shipment-{first["id"]}"' not in detail
+    stocked.post(f"/s/acme/orders/{order['id']}/shipments/{again['id']}/cancel", data={"confirm": "yes"})
+    assert stocked.get(base).get_json()["status"] == "partially_fulfilled"
+
+    stocked.post(f"{base}/shipments", json={})
+    last = stocked.get(f"{base}/shipments").get_json()[-1]
+    stocked.post(f"{base}/shipments/{last['id']}/ship", json={})
+    stocked.post(f"{base}/shipments/{last['id']}/deliver")
+    assert stocked.get(base).get_json()["status"] == "delivered"  # cancelled parcels do not hold it back
+    kinds = [entry["kind"] for entry in stocked.get(f"{base}/timeline?page_size=100").get_json()]
+    assert kinds.count("shipment_cancelled") == 2
+    with use_store(store):
+        audited = db.session.scalars(sa.select(AuditEntry).filter_by(action="orders.shipment_cancelled")).all()
+    assert [(e.before["status"], e.after["status"]) for e in audited] == [("fulfilled", "partially_fulfilled")] * 2
