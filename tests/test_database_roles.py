@@ -29,23 +29,24 @@ def as_user(url: str, user: str) -> str:
 
 @pytest.fixture
 def split_roles():
-    """A fresh schema owned by a new owner role, and a new role for the app, both dropped after:
-    (owner URL, app URL, app role)."""
+    """A fresh schema owned by a new owner role, a new role for the app and a group role the
+    app's is a member of, all dropped after: (owner URL, app URL, app role, group role)."""
     base = postgres_url_or_skip()
     tag = uuid.uuid4().hex[:8]
-    owner, app_role, schema = f"shopdesk_owner_{tag}", f"shopdesk_app_{tag}", f"shopdesk_roles_{tag}"
+    owner, app_role, group, schema = (f"shopdesk_{part}_{tag}" for part in ("owner", "app", "apps", "roles"))
     admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f"CREATE ROLE {owner} LOGIN"))
-        conn.execute(sa.text(f"CREATE ROLE {app_role} LOGIN"))
+        conn.execute(sa.text(f"CREATE ROLE {group} NOLOGIN"))
+        conn.execute(sa.text(f"CREATE ROLE {app_role} LOGIN IN ROLE {group}"))
         conn.execute(sa.text(f"CREATE SCHEMA {schema} AUTHORIZATION {owner}"))
     try:
         yield (with_search_path(as_user(base, owner), schema), with_search_path(as_user(base, app_role), schema),
-               app_role)
+               app_role, group)
     finally:
         with admin.connect() as conn:
             conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-            for role in (app_role, owner):
+            for role in (app_role, group, owner):
                 conn.execute(sa.text(f"DROP OWNED BY {role}"))
                 conn.execute(sa.text(f"DROP ROLE {role}"))
         admin.dispose()
@@ -73,14 +74,18 @@ def shopdesk(app, *args):
     return app.test_cli_runner().invoke(cli, list(args), obj=ScriptInfo(create_app=lambda: app))
 
 
-def test_the_app_role_appends_to_the_audit_log_and_cannot_erase_it(tmp_path, split_roles):
+@pytest.mark.parametrize("granted", ["the app's login", "a group role it is a member of"])
+def test_the_app_role_appends_to_the_audit_log_and_cannot_erase_it(tmp_path, split_roles, granted):
     from shopdesk import audit
     from shopdesk.auth.models import create_user
     from shopdesk.db import db
     from shopdesk.stores import create_store
 
-    owner_url, app_url, app_role = split_roles
-    with shopdesk_app(tmp_path, app_url, SHOPDESK_MIGRATION_DATABASE_URL=owner_url) as app:
+    owner_url, app_url, app_role, group = split_roles
+    config = {"SHOPDESK_MIGRATION_DATABASE_URL": owner_url}
+    if granted != "the app's login":
+        app_role = config["SHOPDESK_DATABASE_APP_ROLE"] = group
+    with shopdesk_app(tmp_path, app_url, **config) as app:
         upgraded = shopdesk(app, "db", "upgrade")
         assert upgraded.exit_code == 0, upgraded.output
         assert f"Role '{app_role}' may read and write the tables; audit_log it may only read" in upgraded.output
@@ -110,7 +115,7 @@ def test_the_app_role_appends_to_the_audit_log_and_cannot_erase_it(tmp_path, spl
 
 
 def test_granting_a_role_that_could_act_as_the_owner_is_refused(tmp_path, split_roles):
-    owner_url, app_url, app_role = split_roles
+    owner_url, _, app_role, _ = split_roles
     owner = sa.engine.make_url(owner_url).username
     with shopdesk_app(tmp_path, owner_url) as app:  # one role for everything, as before
         assert shopdesk(app, "db", "upgrade").exit_code == 0
@@ -122,8 +127,9 @@ def test_granting_a_role_that_could_act_as_the_owner_is_refused(tmp_path, split_
 
 
 def test_sqlite_has_no_roles_to_grant(cli, db):
-    refused = cli("db", "grant", "shopdesk_app")
+    role = f"nobody_{uuid.uuid4().hex[:8]}"
+    refused = cli("db", "grant", role)
     if db.engine.dialect.name == "sqlite":
         assert refused.exit_code == 2 and "database roles are PostgreSQL's" in refused.output
     else:
-        assert refused.exit_code == 2 and "there is no database role 'shopdesk_app'" in refused.output
+        assert refused.exit_code == 2 and f"there is no database role '{role}'" in refused.output

@@ -106,8 +106,8 @@ def create_app(config: dict | None = None, *, plugins=(), entry_points=None) -> 
     app.register_blueprint(shell_bp)
     app.register_blueprint(health_bp)
     api = api_module.init_api(app)
-    location.init_app(app)  # Location on the API's 201 answers
     app.extensions["shopdesk_api"] = api
+    location.init_app(app)  # Location on the API's 201 answers
     api_module.register_plugin_api(api, auth_api)
     api_module.register_plugin_api(api, store_web.api)
     app.register_blueprint(store_web.bp)

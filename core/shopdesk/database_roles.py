@@ -21,7 +21,7 @@ from .security import setting
 MIGRATION_URL = "SHOPDESK_MIGRATION_DATABASE_URL"
 APP_ROLE = "SHOPDESK_DATABASE_APP_ROLE"
 # The app appends to the audit log and reads it, and reads which migrations are applied.
-ONLY = {"audit_log": "SELECT, INSERT", "alembic_version": "SELECT"}
+RESTRICTED = {"audit_log": "SELECT, INSERT", "alembic_version": "SELECT"}
 
 
 class RoleError(RuntimeError):
@@ -82,7 +82,7 @@ def grant(engine, role: str) -> None:
             f"ALTER DEFAULT PRIVILEGES IN SCHEMA {s} GRANT USAGE, SELECT ON SEQUENCES TO {r}",
         ]
         tables = set(sa.inspect(conn).get_table_names(schema=schema))
-        for table, privileges in ONLY.items():
+        for table, privileges in RESTRICTED.items():
             if table in tables:
                 statements += [f"REVOKE ALL ON {s}.{quote(table)} FROM {r}",
                                f"GRANT {privileges} ON {s}.{quote(table)} TO {r}"]

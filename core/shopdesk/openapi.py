@@ -26,6 +26,8 @@ from http import HTTPStatus
 from apispec import BasePlugin
 from marshmallow import fields
 
+from .limits import LIMIT_HEADER, REMAINING_HEADER, RESET_HEADER
+
 TOKEN_SCHEME, SESSION_SCHEME = "token", "session"
 STORE_PARAMETER, IDEMPOTENCY_PARAMETER = "ShopdeskStore", "IdempotencyKey"
 DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
@@ -47,9 +49,9 @@ ERROR_RESPONSES = {
 
 
 RATE_LIMIT_HEADERS = {  # header, component, description
-    "RateLimit-Limit": ("RateLimitLimit", "Calls the caller may make in the current window."),
-    "RateLimit-Remaining": ("RateLimitRemaining", "Calls left in the current window, this one counted."),
-    "RateLimit-Reset": ("RateLimitReset", "Seconds until the current window ends and the count starts again."),
+    LIMIT_HEADER: ("RateLimitLimit", "Calls the caller may make in the current window."),
+    REMAINING_HEADER: ("RateLimitRemaining", "Calls left in the current window, this one counted."),
+    RESET_HEADER: ("RateLimitReset", "Seconds until the current window ends and the count starts again."),
 }
 RATE_LIMIT_REFS = {header: component for header, (component, _) in RATE_LIMIT_HEADERS.items()}
 LOCATION_HEADER = "Location"
@@ -88,7 +90,7 @@ def register_components(spec, ma_plugin):
                        "request runs, a retry gets 409 (idempotency_key_in_progress) with Retry-After. "
                        "Refusals that can change (401, 403, 409, 422, 429) and 5xx answers are not kept. "
                        "Kept 24 hours, per caller and store. See docs/idempotency.md."})
-    for header, (component, description) in RATE_LIMIT_HEADERS.items():
+    for component, description in RATE_LIMIT_HEADERS.values():
         spec.components.header(component, {"description": description, "schema": {"type": "integer", "minimum": 0}})
     spec.components.header(LOCATION_HEADER, {
         "description": "The path of what was created: a GET there reads it.",
