@@ -121,3 +121,32 @@ def test_when_redis_is_down_each_process_keeps_counting_on_its_own(make_app, cap
     assert client.get("/api/openapi.json").status_code == 200
     assert client.get("/api/openapi.json").status_code == 429
     assert "falling back to in-memory storage" in caplog.text
+
+
+def test_api_answers_say_how_many_calls_are_left_and_when_the_count_starts_again(make_app):
+    app = make_app(SHOPDESK_API_RATE_LIMIT="3 per minute")
+    client = signed_in(app, "ann@example.com")
+    answers = [client.get("/api/openapi.json") for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert [a.headers["RateLimit-Limit"] for a in answers] == ["3"] * 4
+    assert [a.headers["RateLimit-Remaining"] for a in answers] == ["2", "1", "0", "0"]
+    assert all(1 <= int(a.headers["RateLimit-Reset"]) <= 60 for a in answers)
+    # Only the refusal says to wait; pages are not API calls and carry none of this.
+    assert "Retry-After" not in answers[0].headers and 1 <= int(answers[3].headers["Retry-After"]) <= 60
+    assert "RateLimit-Limit" not in client.get("/login").headers
+
+
+def test_the_document_declares_the_rate_limit_headers_on_every_answer(client):
+    spec = client.get("/api/openapi.json").get_json()
+    limit_headers = {"RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"}
+    refused = spec["components"]["responses"]["TooManyRequests"]["headers"]
+    assert limit_headers | {"Retry-After"} <= set(refused)
+    undeclared = []
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            for status, answer in (operation.get("responses", {}) if method != "parameters" else {}).items():
+                if "$ref" in answer:
+                    answer = spec["components"]["responses"][answer["$ref"].rsplit("/", 1)[-1]]
+                if status != "default" and not limit_headers <= set(answer.get("headers", {})):
+                    undeclared.append(f"{method.upper()} {path} {status}")
+    assert undeclared == []

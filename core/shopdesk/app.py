@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
 from . import api as api_module
-from . import idempotency, input_guard
+from . import idempotency, input_guard, location
 from . import jobs_web, scheduler
 from . import events  # noqa: F401  (outbox models and commit listeners)
 from . import settings as plugin_settings
@@ -107,6 +107,7 @@ def create_app(config: dict | None = None, *, plugins=(), entry_points=None) -> 
     app.register_blueprint(health_bp)
     api = api_module.init_api(app)
     app.extensions["shopdesk_api"] = api
+    location.init_app(app)  # Location on the API's 201 answers
     api_module.register_plugin_api(api, auth_api)
     api_module.register_plugin_api(api, store_web.api)
     app.register_blueprint(store_web.bp)

@@ -15,7 +15,9 @@ stored as JSON: dates and decimals become strings. Never put a secret in them.
 Entries join the caller's transaction, so a change that rolls back leaves no audit entry
 behind, and one that commits always has one. There is deliberately no update or delete
 helper, and the database refuses UPDATE and DELETE of ``audit_log`` rows with a trigger
-(migration ``host_0003``). ``audit_log.store_id`` has no foreign key: the log outlives stores.
+(migration ``host_0003``). The table's owner could still TRUNCATE or DROP it or disable the
+trigger, so a PostgreSQL deployment runs the app as a role that owns nothing and may only
+SELECT and INSERT here (``database_roles``). ``audit_log.store_id`` has no foreign key: the log outlives stores.
 
 Reading: :func:`entries` builds the filtered query that the UI page, the API and
 ``shopdesk audit`` share; :func:`csv_lines` streams a query as CSV.

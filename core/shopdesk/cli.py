@@ -13,7 +13,7 @@ from flask import current_app
 from flask.cli import AppGroup, FlaskGroup
 from marshmallow import ValidationError
 
-from . import events, migrate, settings as plugin_settings
+from . import database_roles, events, migrate, settings as plugin_settings
 from .app import create_app
 from .auth.models import User, UserError, create_user, set_password
 from .checks import check_plugin
@@ -24,7 +24,8 @@ from .scheduler import jobs_group, run_command, scheduler_command
 from .stores import (GlobalPluginSettings, PluginStateError, Store, StorePlugin, configure_plugin,
                      create_store, disable_plugin, enable_plugin, get_store, resolved_settings)
 
-EXPECTED_ERRORS = (PluginStateError, migrate.MigrationError, ValidationError, UserError, PluginError)
+EXPECTED_ERRORS = (PluginStateError, migrate.MigrationError, ValidationError, UserError, PluginError,
+                   database_roles.RoleError)
 
 
 def _registry():
@@ -95,8 +96,24 @@ def _show_alembic_progress():
 def db_upgrade():
     """Apply every migration head (host and plugins)."""
     _show_alembic_progress()
-    migrate.upgrade()
+    role = migrate.upgrade()
     click.echo("Database is at head.")
+    if role:
+        click.echo(_granted(role))
+
+
+def _granted(role) -> str:
+    return f"Role '{role}' may read and write the tables; audit_log it may only read and append to."
+
+
+@db_group.command("grant")
+@click.argument("role")
+def db_grant(role):
+    """Let ROLE (the web and scheduler processes' database role) read and write every table but
+    only append to audit_log. Run as the tables' owner (SHOPDESK_MIGRATION_DATABASE_URL when set)."""
+    with database_roles.migration_engine(current_app) as engine:
+        database_roles.grant(engine, role)
+    click.echo(_granted(role))
 
 
 @db_group.command("downgrade")

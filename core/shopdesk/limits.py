@@ -10,6 +10,13 @@ times each limit: the app logs a warning when it starts and ``/readyz`` says so
 shipped ``contrib/deploy/gunicorn.conf.py`` sets in every worker to gunicorn's real count),
 else ``WEB_CONCURRENCY``.
 
+Every answer the API limit counts says where the caller stands, so that a client can slow
+down before it is refused: ``RateLimit-Limit`` (calls allowed in the window),
+``RateLimit-Remaining`` (left after this one) and ``RateLimit-Reset`` (seconds until the window
+starts again), the IETF draft's names; a 429 adds ``Retry-After``. Flask-Limiter's own headers
+(``RATELIMIT_HEADERS_ENABLED``) are left off: they put ``Retry-After`` on every answer, 200s
+included, and give the reset as a clock time.
+
 ``init_limits`` must run after the request pipeline has authenticated the caller (its
 before_request functions come first), so that the API limit can be counted per API token.
 """
@@ -32,6 +39,7 @@ log = logging.getLogger(__name__)
 LOGIN_LIMIT = "10 per minute"
 API_LIMIT = "600 per minute"
 LOGIN_ENDPOINT = "auth.login"
+LIMIT_HEADER, REMAINING_HEADER, RESET_HEADER = "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"
 
 
 def api_caller() -> str:
@@ -97,7 +105,13 @@ def init_limits(app) -> Limiter:
     limiter.init_app(app)
     app.extensions["shopdesk_limiter"] = limiter
     app.register_error_handler(RateLimitExceeded, _rate_limited)
+    app.after_request(_rate_limit_headers)
     return limiter
+
+
+def _seconds_left(window) -> int:
+    reset_time, _remaining = window
+    return max(1, math.ceil(reset_time - time.time()))
 
 
 def retry_after(limiter) -> int:
@@ -105,8 +119,21 @@ def retry_after(limiter) -> int:
     breached = limiter.current_limit
     if breached is None:
         return 60
-    reset_time, _remaining = breached.window
-    return max(1, math.ceil(reset_time - time.time()))
+    return _seconds_left(breached.window)
+
+
+def _rate_limit_headers(response):
+    counted = current_app.extensions["shopdesk_limiter"].current_limit if _is_api() else None
+    if counted is None:
+        return response
+    try:
+        window = counted.window
+    except Exception as exc:  # the counters' storage failed since the check: answer without them
+        log.warning("rate-limit headers left out: %s", exc)
+        return response
+    response.headers.update({LIMIT_HEADER: str(counted.limit.amount), REMAINING_HEADER: str(window[1]),
+                             RESET_HEADER: str(_seconds_left(window))})
+    return response
 
 
 def _rate_limited(exc: RateLimitExceeded):

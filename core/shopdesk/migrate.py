@@ -20,7 +20,7 @@ from alembic.util import CommandError
 from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column
 
-from . import audit
+from . import audit, database_roles
 from .db import UTCDateTime, db, utcnow
 
 HERE = Path(__file__).parent
@@ -103,9 +103,10 @@ def _context_options():
 
 
 def configure_context(context):
-    """Called by ``migrations/env.py``: run the migrations on the app's engine."""
+    """Called by ``migrations/env.py``: run the migrations on the owner's engine (the app's
+    own unless ``SHOPDESK_MIGRATION_DATABASE_URL`` names another, see ``database_roles``)."""
     app = context.config.attributes["app"]
-    with app.app_context(), db.engine.begin() as connection:
+    with app.app_context(), database_roles.migration_engine(app) as engine, engine.begin() as connection:
         context.configure(connection=connection, **_context_options())
         with context.begin_transaction():
             context.run_migrations()
@@ -121,8 +122,9 @@ def migrated_versions() -> dict[str, str]:
         raise MigrationError("the database is not migrated: run `shopdesk db upgrade`") from exc
 
 
-def upgrade(app=None):
-    """Apply every head (host and plugins), then record each working plugin's version."""
+def upgrade(app=None) -> str | None:
+    """Apply every head (host and plugins), grant the app's role when the owner migrated, then
+    record each working plugin's version. Returns the role granted, if any."""
     app = app or current_app._get_current_object()
     db.session.commit()  # DDL on another connection must not wait for our own open transaction
     try:
@@ -134,8 +136,10 @@ def upgrade(app=None):
             f"{exc}: the database has a revision of a plugin that is no longer installed; "
             "reinstall it, run `shopdesk db downgrade PLUGIN`, then uninstall it"
         ) from exc
+    role = database_roles.grant_app_role(app)  # before the app's role writes to the new tables
     record_revisions(app)
     record_versions(app.extensions["shopdesk"])
+    return role
 
 
 def record_revisions(app):

@@ -11,7 +11,9 @@ are documented the moment they are written, with no list of routes to keep:
   ``Idempotent-Replayed`` answer header, and the 409/422 answers of a key in use or reused;
 * every operation: the 422 answer (an unknown query parameter is refused everywhere); a write
   that needs more than a ``*.read`` permission: the 409 answer (a name taken, a state that does
-  not allow it).
+  not allow it); on every answer the ``RateLimit-*`` headers (``limits``);
+* a POST whose 201 answer has an ``id`` and whose created object has a GET route: the
+  ``Location`` header (``location``).
 
 Every operation gets a stable ``operationId`` (``<blueprint>_<view>_<method>``) unless the view
 gives its own with ``@blp.doc(operationId=...)``.
@@ -23,6 +25,8 @@ from http import HTTPStatus
 
 from apispec import BasePlugin
 from marshmallow import fields
+
+from .limits import LIMIT_HEADER, REMAINING_HEADER, RESET_HEADER
 
 TOKEN_SCHEME, SESSION_SCHEME = "token", "session"
 STORE_PARAMETER, IDEMPOTENCY_PARAMETER = "ShopdeskStore", "IdempotencyKey"
@@ -44,7 +48,16 @@ ERROR_RESPONSES = {
 }
 
 
+RATE_LIMIT_HEADERS = {  # header, component, description
+    LIMIT_HEADER: ("RateLimitLimit", "Calls the caller may make in the current window."),
+    REMAINING_HEADER: ("RateLimitRemaining", "Calls left in the current window, this one counted."),
+    RESET_HEADER: ("RateLimitReset", "Seconds until the current window ends and the count starts again."),
+}
+RATE_LIMIT_REFS = {header: component for header, (component, _) in RATE_LIMIT_HEADERS.items()}
+LOCATION_HEADER = "Location"
+
 ERROR_HEADERS = {
+    429: {"Retry-After": {"description": "Seconds to wait before calling again.", "schema": {"type": "integer"}}},
     401: {"WWW-Authenticate": {"description": 'Bearer realm="Shopdesk", with error="invalid_token" '
                                               "when the token sent is unknown, expired or revoked.",
                                "schema": {"type": "string"}}},
@@ -77,10 +90,15 @@ def register_components(spec, ma_plugin):
                        "request runs, a retry gets 409 (idempotency_key_in_progress) with Retry-After. "
                        "Refusals that can change (401, 403, 409, 422, 429) and 5xx answers are not kept. "
                        "Kept 24 hours, per caller and store. See docs/idempotency.md."})
+    for component, description in RATE_LIMIT_HEADERS.values():
+        spec.components.header(component, {"description": description, "schema": {"type": "integer", "minimum": 0}})
+    spec.components.header(LOCATION_HEADER, {
+        "description": "The path of what was created: a GET there reads it.",
+        "schema": {"type": "string", "format": "uri-reference"}})
     for status, (name, description) in ERROR_RESPONSES.items():
         spec.components.response(name, {"description": description, "content": {
             "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-            **({"headers": ERROR_HEADERS[status]} if status in ERROR_HEADERS else {})})
+            "headers": {**RATE_LIMIT_REFS, **ERROR_HEADERS.get(status, {})}})
     ma_plugin.converter.add_attribute_function(decimal2properties)
 
 
@@ -135,6 +153,7 @@ class ShopdeskPlugin(BasePlugin):
             self._identify(operation, rule.endpoint, method, path)
             self._merge_form_parameters(operation)
             self._document(operation, method, handler)
+            self._declare_location(operation, method, rule)
 
     def _identify(self, operation, endpoint, method, path):
         operation.setdefault("operationId", operation_id(endpoint, method))
@@ -204,6 +223,22 @@ class ShopdeskPlugin(BasePlugin):
             given = responses.pop(str(status), responses.pop(status, None))
             generic = given is None or given == HTTPStatus(status).name  # flask-smorest's own
             responses[status] = ERROR_RESPONSES[status][0] if generic else given
+        for response in responses.values():
+            if isinstance(response, dict):  # the shared error answers carry them already
+                response.setdefault("headers", {}).update(RATE_LIMIT_REFS)
+
+    def _declare_location(self, operation, method, rule):
+        """As ``location`` decides: a 201 with an ``id``, and a GET route for one of them."""
+        from .location import item_rule
+
+        created = operation.get("responses", {}).get(201)
+        if method != "post" or not isinstance(created, dict) or item_rule(self.app, rule.rule) is None:
+            return
+        schema = created.get("content", {}).get("application/json", {}).get("schema", {})
+        if "$ref" in schema:
+            schema = self.spec.components.schemas[schema["$ref"].rsplit("/", 1)[-1]]
+        if "id" in schema.get("properties", {}):
+            created.setdefault("headers", {})[LOCATION_HEADER] = LOCATION_HEADER
 
     @staticmethod
     def _add_parameter(operation, name):
