@@ -323,6 +323,18 @@ def test_the_csv_export_has_the_header_and_the_filtered_rows(client, db, store, 
     assert read_csv(empty.get_data(as_text=True)) == [CSV_COLUMNS]
 
 
+def test_audit_text_starting_with_a_formula_is_exported_as_text_and_numbers_as_numbers(client, db, store):
+    with use_store(store):
+        audit.record("=HYPERLINK(\"http://evil\")", actor="@SUM(1+1)", object_type="-cmd", object_id=-5)
+        audit.record("stock.adjusted", object_type="adjustment", object_id="-12.50")
+    db.session.commit()
+    rows = read_csv(client.get("/api/v1/audit/export.csv").get_data(as_text=True))
+    records = {r[4]: dict(zip(rows[0], r)) for r in rows[1:]}
+    evil = records["'=HYPERLINK(\"http://evil\")"]
+    assert (evil["actor"], evil["object_type"], evil["object_id"]) == ("'@SUM(1+1)", "'-cmd", "-5")
+    assert records["stock.adjusted"]["object_id"] == "-12.50"
+
+
 def test_the_csv_export_streams_in_batches(client, db, store):
     with use_store(store):
         for n in range(1203):

@@ -43,9 +43,9 @@ def test_stores_create_and_list(cli, shop):
 def test_plugins_list_shows_versions_stores_and_broken_reasons(cli, shop):
     cli("plugins", "enable", "shop", "wiki")
     lines = {line.split()[0]: line for line in cli("plugins", "list").output.splitlines() if line and not line.startswith(" ")}
-    assert lines["wiki"].split()[1:5] == ["1.0", "1.0", "-", "shop"]
+    assert lines["wiki"].split()[1:6] == ["1.0", "-", "1.0", "-", "shop"]  # version, distribution, migrated...
     assert "broken: requires 'lockers', which is not installed" in lines["parcels"]
-    assert lines["glossary"].split()[3] == "wiki"
+    assert lines["glossary"].split()[4] == "wiki"
 
 
 def test_enable_and_disable_explain_refusals(cli, shop):
@@ -158,8 +158,114 @@ def test_bad_arguments_print_one_line_and_exit_2(tmp_path, args, message):
     assert (result.returncode, result.stderr.strip(), result.stdout) == (2, message, "")
 
 
-def test_plugins_list_on_an_unmigrated_database_says_what_to_do(tmp_path):
-    env = {**os.environ, "SHOPDESK_INSTANCE_PATH": str(tmp_path)}
-    env.pop("SHOPDESK_DATABASE_URL", None)
-    result = subprocess.run([sys.executable, "-m", "shopdesk.cli", "plugins", "list"], env=env, capture_output=True, text=True)
-    assert (result.returncode, result.stderr.strip()) == (2, "Error: the database is not migrated: run `shopdesk db upgrade`")
+# --- before `shopdesk db upgrade` --------------------------------------------------------------
+
+NOT_MIGRATED = "Error: the database is not migrated: run `shopdesk db upgrade`"
+
+
+@pytest.fixture
+def empty_cli(empty_database_url, tmp_path):
+    """``shopdesk`` on a database with no tables, with the installed plugins (their commands too)."""
+    from flask.cli import ScriptInfo
+
+    from shopdesk.app import create_app
+    from shopdesk.cli import cli as shopdesk_cli
+    from shopdesk.db import db
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path / "instance"),
+                      "SQLALCHEMY_DATABASE_URI": empty_database_url})
+    runner = app.test_cli_runner()
+
+    def invoke(*args, input=None):
+        return runner.invoke(shopdesk_cli, list(args), obj=ScriptInfo(create_app=lambda: app), input=input)
+
+    invoke.app, invoke.group = app, shopdesk_cli
+    yield invoke
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def leaf_commands(group, ctx, path=()):
+    """(path, command) of every command under ``group``, plugins' included, recursively."""
+    import click
+
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        if isinstance(command, click.Group):
+            yield from leaf_commands(command, click.Context(command, parent=ctx, info_name=name), (*path, name))
+        else:
+            yield (*path, name), command
+
+
+def made_up_arguments(command, tmp_path) -> list[str]:
+    """The least a command's parser takes: a value for each required argument and option."""
+    import click
+
+    existing = tmp_path / "made-up.csv"
+    existing.write_text("sku,name\n")
+
+    def value(param):
+        if isinstance(param.type, (click.Path, click.File)):
+            return str(existing)
+        if isinstance(param.type, click.Choice):
+            return str(param.type.choices[0])
+        if isinstance(param.type, (click.types.IntParamType, click.types.FloatParamType)):
+            return "1"
+        return "x"
+
+    args = []
+    for param in command.params:
+        if not param.required or getattr(param, "prompt", None):
+            continue
+        if isinstance(param, click.Option):
+            args += [param.opts[0], value(param)]
+        else:
+            args += [value(param)] * max(param.nargs, 1)
+    return args
+
+
+def every_command(empty_cli):
+    import click
+    from flask.cli import ScriptInfo
+
+    ctx = click.Context(empty_cli.group, info_name="shopdesk", obj=ScriptInfo(create_app=lambda: empty_cli.app))
+    with ctx:
+        return list(leaf_commands(empty_cli.group, ctx))
+
+
+def test_every_command_refuses_an_unmigrated_database_in_one_line(empty_cli, tmp_path):
+    from shopdesk.cli import SCHEMA_NOT_NEEDED, _needs_schema
+
+    commands = every_command(empty_cli)
+    checked = [(path, command) for path, command in commands if _needs_schema(path)]
+    names = {" ".join(path) for path, _ in checked}
+    assert {"stores list", "users create", "tokens list", "audit export", "jobs list", "demo", "run",
+            "catalog import", "inventory verify", "orders list"} <= names  # plugins' commands are walked too
+    assert not names & SCHEMA_NOT_NEEDED and "db upgrade" not in names and "plugins list" not in names
+    for path, command in checked:
+        prompts = any(getattr(param, "prompt", None) for param in command.params)
+        result = empty_cli(*path, *made_up_arguments(command, tmp_path), input="a password 1\na password 1\n")
+        lines = result.output.strip().splitlines()
+        assert "Traceback" not in result.output and isinstance(result.exception, SystemExit), (path, result.output)
+        assert result.exit_code == 2 and lines[-1] == NOT_MIGRATED, (path, result.output)
+        assert prompts or len(lines) == 1, (path, result.output)
+
+
+def test_plugins_list_on_an_unmigrated_database_lists_what_is_installed(empty_cli):
+    result = empty_cli("plugins", "list")
+    assert result.exit_code == 0, result.output
+    header, *rest = result.output.splitlines()
+    assert header.split() == ["NAME", "VERSION", "DISTRIBUTION", "MIGRATED", "REQUIRES", "ENABLED", "STATUS"]
+    rows = {line.split()[0]: line.split() for line in rest if line and not line.startswith(" ")}
+    assert rows["catalog"][1:3] == ["0.1.0", "shopdesk-catalog"]
+    assert rows["inventory"][1:] == ["0.1.0", "shopdesk-inventory", "-", "catalog", "?", "not", "migrated"]
+    assert rest[-1] == ("The database is not migrated: which stores use each plugin is unknown until "
+                        "`shopdesk db upgrade`.")
+
+
+def test_migrating_then_lists_stores_again(empty_cli):
+    assert empty_cli("db", "upgrade").exit_code == 0
+    assert empty_cli("stores", "create", "shop", "My Shop").exit_code == 0
+    assert empty_cli("stores", "list").output.split()[:2] == ["shop", "My"]
+    assert "not migrated" not in empty_cli("plugins", "list").output

@@ -224,6 +224,56 @@ def test_private_addresses_are_refused_unless_allowed(app, client, db, store, re
     assert subscription(db, made["id"]).consecutive_failures == 1
 
 
+LOCAL_SPELLINGS = [
+    "http://2130706433/", "http://0x7f000001/", "http://0177.0.0.1/", "http://127.1/", "http://10.1/",
+    "http://0/", "http://0.0.0.0/", "http://localhost./", "http://127.0.0.1./", "http://ip6-localhost/",
+    "http://ip6-loopback/", "http://localhost.localdomain/", "http://shop.localhost/", "https://LOCALHOST:8443/",
+    "http://[::1]/", "http://[::ffff:127.0.0.1]/", "http://[::ffff:7f00:1]/", "http://[::]/",
+    "http://[::ffff:10.0.0.1]/", "http://[::ffff:192.168.1.1]/", "http://169.254.169.254/latest/meta-data/",
+    "http://[fe80::1]/", "http://[64:ff9b::a9fe:a9fe]/", "http://192.168.0.10:8080/hook", "http://172.16.5.4/",
+]
+
+
+@pytest.mark.parametrize("url", LOCAL_SPELLINGS)
+def test_every_spelling_of_a_local_address_is_refused_on_subscribing_and_changing(app, client, db, store, url):
+    app.config["SHOPDESK_WEBHOOK_ALLOW_PRIVATE_ADDRESSES"] = False
+    answer = client.post("/api/v1/webhooks", json={"url": url, "events": ["*"]})
+    assert answer.status_code == 422, url
+    assert list(answer.json["errors"]) == ["url"] and "url" in answer.json["message"]
+    assert "is a local or private address" in answer.json["errors"]["url"][0]
+    assert client.get("/api/v1/webhooks").json == []
+    made = subscribe(client, "https://example.com/hook")
+    changed = client.patch(f"/api/v1/webhooks/{made['id']}", json={"url": url})
+    assert changed.status_code == 422 and list(changed.json["errors"]) == ["url"]
+    assert client.get(f"/api/v1/webhooks/{made['id']}").json["url"] == "https://example.com/hook"
+
+
+def test_the_message_says_which_address_a_spelling_means(app, client, db, store):
+    app.config["SHOPDESK_WEBHOOK_ALLOW_PRIVATE_ADDRESSES"] = False
+    answer = client.post("/api/v1/webhooks", json={"url": "http://0x7f000001/", "events": ["*"]})
+    assert answer.json["errors"]["url"] == [
+        "0x7f000001 is a local or private address (127.0.0.1): webhooks go to public addresses only "
+        "(SHOPDESK_WEBHOOK_ALLOW_PRIVATE_ADDRESSES allows others)."]
+
+
+@pytest.mark.parametrize("url", ["https://example.com/hook", "http://93.184.216.34/", "https://erp.example.com./x",
+                                 "http://[2606:2800:220:1:248:1893:25c8:1946]/", "http://localhost.example.com/"])
+def test_public_urls_are_still_accepted(app, client, db, store, url):
+    app.config["SHOPDESK_WEBHOOK_ALLOW_PRIVATE_ADDRESSES"] = False
+    assert subscribe(client, url)["url"] == url
+
+
+def test_the_page_refuses_a_local_spelling_and_keeps_what_was_typed(app, client, db, store):
+    app.config["SHOPDESK_WEBHOOK_ALLOW_PRIVATE_ADDRESSES"] = False
+    answer = client.post("/s/acme/webhooks", data={"action": "create", "url": "http://0177.0.0.1:8080/hook",
+                                                   "events": ["sale.placed"]})
+    assert answer.status_code == 400
+    html = answer.get_data(as_text=True)
+    assert "0177.0.0.1 is a local or private address (127.0.0.1)" in html
+    assert 'value="http://0177.0.0.1:8080/hook"' in html
+    assert db.session.scalars(sa.select(WebhookSubscription).execution_options(all_stores=True)).all() == []
+
+
 # --- what is sent ------------------------------------------------------------------------------
 
 

@@ -23,7 +23,6 @@ Reading: :func:`entries` builds the filtered query that the UI page, the API and
 ``shopdesk audit`` share; :func:`csv_lines` streams a query as CSV.
 """
 
-import csv
 import getpass
 import io
 import itertools
@@ -37,6 +36,7 @@ import sqlalchemy as sa
 from flask import g, has_request_context, request
 from sqlalchemy.orm import Mapped, mapped_column
 
+from . import csv_safety
 from .db import UTCDateTime, current_store_id, db, utcnow
 
 REQUEST_ID_HEADER = "X-Request-Id"
@@ -163,13 +163,6 @@ def iso_utc(value: datetime) -> str:
     return value.astimezone(timezone.utc).isoformat()
 
 
-def _cell(value):
-    """Neutralise spreadsheet formulas (a failed sign-in's email is whatever was typed)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def csv_lines(query, store_slugs: dict, *, batch: int = 500, app=None):
     """The entries of ``query`` as CSV text, header first, oldest first, ``batch`` rows per
     query (keyset by id, so an export of millions of rows never holds them all).
@@ -188,7 +181,7 @@ def csv_lines(query, store_slugs: dict, *, batch: int = 500, app=None):
 
 def _csv_chunks(query, store_slugs, batch, app, upto):
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_safety.writer(buffer)  # a failed sign-in's email is whatever was typed
 
     def flush():
         text = buffer.getvalue()
@@ -204,14 +197,14 @@ def _csv_chunks(query, store_slugs, batch, app, upto):
             rows = db.session.scalars(query.where(AuditEntry.id > last_id, AuditEntry.id <= upto)
                                       .order_by(AuditEntry.id).limit(batch)).all()
             for e in rows:
-                writer.writerow([_cell(v) for v in (
+                writer.writerow([
                     e.id, iso_utc(e.at), e.actor,
                     "" if e.store_id is None else store_slugs.get(e.store_id, str(e.store_id)),
                     e.action, e.object_type or "", e.object_id or "",
                     "" if e.before is None else json.dumps(e.before, ensure_ascii=False, sort_keys=True),
                     "" if e.after is None else json.dumps(e.after, ensure_ascii=False, sort_keys=True),
                     e.ip or "", e.request_id or "",
-                )])
+                ])
             last_id = rows[-1].id if len(rows) == batch else upto
         if rows:
             yield flush()

@@ -1,16 +1,19 @@
 """The `shopdesk` command: Flask's CLI group plus database, store, plugin and demo commands.
 
 Every expected failure (an unknown store, a refused enable, a bad setting) prints one
-``Error: ...`` line and exits with status 2; tracebacks are for bugs only.
+``Error: ...`` line and exits with status 2; tracebacks are for bugs only. A database that
+``shopdesk db upgrade`` never ran on is one of them: every command that needs the schema,
+plugins' included, refuses it before it starts (:data:`SCHEMA_NOT_NEEDED` lists the others).
 """
 
+import functools
 import logging
 import sys
 
 import click
 import sqlalchemy as sa
 from flask import current_app
-from flask.cli import AppGroup, FlaskGroup
+from flask.cli import AppGroup, FlaskGroup, ScriptInfo
 from marshmallow import ValidationError
 
 from . import database_roles, events, migrate, settings as plugin_settings
@@ -64,7 +67,46 @@ class OneLineError(click.UsageError):
         click.echo(f"Error: {self.format_message()}", err=True)
 
 
+# Commands (and groups: every command under them) that run on a database without the schema.
+SCHEMA_NOT_NEEDED = frozenset({"db", "plugins list", "plugins check", "events docs", "openapi", "routes", "shell",
+                               "limiter"})
+
+
+def _needs_schema(path: tuple[str, ...]) -> bool:
+    return not any(" ".join(path[:n]) in SCHEMA_NOT_NEEDED for n in range(1, len(path) + 1))
+
+
+def _requiring_migrated(callback):
+    """``callback``, refusing to start on an unmigrated database (one line, not a traceback)."""
+
+    @functools.wraps(callback)
+    def guarded(*args, **kwargs):
+        with click.get_current_context().ensure_object(ScriptInfo).load_app().app_context():
+            migrate.require_migrated()
+        return callback(*args, **kwargs)
+
+    guarded.requires_migrated = True
+    return guarded
+
+
+def _guard(command, path: tuple[str, ...]):
+    """Put the migrated-database check on every command under ``command`` that needs it, once."""
+    for name, sub in getattr(command, "commands", {}).items():
+        _guard(sub, (*path, name))
+    callback = command.callback
+    if (not isinstance(command, click.Group) and callback is not None and _needs_schema(path)
+            and not getattr(callback, "requires_migrated", False)):
+        command.callback = _requiring_migrated(callback)
+
+
 class ShopdeskGroup(FlaskGroup):
+    def get_command(self, ctx, name):
+        """Host, Flask and plugin commands alike come through here, so all get the check."""
+        command = super().get_command(ctx, name)
+        if command is not None:
+            _guard(command, (name,))
+        return command
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
@@ -179,9 +221,10 @@ cli.add_command(plugins_group)
 
 
 def plugin_rows(registry) -> list[dict]:
-    migrated = migrate.migrated_versions()
+    """One row per installed plugin; on an unmigrated database, what the code alone says."""
+    migrated = migrate.migrated_versions() if migrate.is_migrated() else None
     enabled_in: dict[str, list[str]] = {}
-    for slug, name in db.session.execute(
+    for slug, name in () if migrated is None else db.session.execute(
         sa.select(Store.slug, StorePlugin.plugin).join(StorePlugin, StorePlugin.store_id == Store.id)
         .where(StorePlugin.enabled.is_(True)).order_by(Store.slug)
     ):
@@ -190,31 +233,39 @@ def plugin_rows(registry) -> list[dict]:
     for info in registry.plugins.values():
         if info.error:
             status = f"broken: {info.error}"
+        elif migrated is None:
+            status = "not migrated"
         elif migrated.get(info.name) != info.version:
             status = "needs upgrade"
         else:
             status = "ok"
-        rows.append({"name": info.name, "version": info.version, "migrated": migrated.get(info.name, "-"),
-                     "requires": ", ".join(info.requires) or "-",
-                     "enabled": ", ".join(enabled_in.get(info.name, [])) or "-",
+        rows.append({"name": info.name, "version": info.version, "distribution": info.dist or "-",
+                     "migrated": (migrated or {}).get(info.name, "-"), "requires": ", ".join(info.requires) or "-",
+                     "enabled": "?" if migrated is None else ", ".join(enabled_in.get(info.name, [])) or "-",
                      "status": status, "description": info.description})
     return rows
 
 
 @plugins_group.command("list")
 def plugins_list():
-    """Every installed plugin: version, migrated version, requires, stores, status."""
+    """Every installed plugin: version, distribution, migrated version, requires, stores, status.
+
+    Works before ``shopdesk db upgrade`` too, to see what is installed: the stores each
+    plugin is enabled in are then unknown (``?``)."""
     rows = plugin_rows(_registry())
     if not rows:
         click.echo("No plugins installed.")
-        return
-    cols = ["name", "version", "migrated", "requires", "enabled", "status"]
-    widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in cols[:-1]}
-    click.echo("  ".join(c.upper().ljust(widths.get(c, 0)) for c in cols))
-    for r in rows:
-        click.echo("  ".join(str(r[c]).ljust(widths.get(c, 0)) for c in cols))
-        if r["description"]:
-            click.echo(f"    {r['description']}")
+    else:
+        cols = ["name", "version", "distribution", "migrated", "requires", "enabled", "status"]
+        widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in cols[:-1]}
+        click.echo("  ".join(c.upper().ljust(widths.get(c, 0)) for c in cols))
+        for r in rows:
+            click.echo("  ".join(str(r[c]).ljust(widths.get(c, 0)) for c in cols))
+            if r["description"]:
+                click.echo(f"    {r['description']}")
+    if not migrate.is_migrated():
+        click.echo("The database is not migrated: which stores use each plugin is unknown until "
+                   "`shopdesk db upgrade`.")
 
 
 @plugins_group.command("enable")

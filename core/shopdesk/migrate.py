@@ -112,14 +112,28 @@ def configure_context(context):
             context.run_migrations()
 
 
+NOT_MIGRATED = "the database is not migrated: run `shopdesk db upgrade`"
+
+
+def is_migrated() -> bool:
+    """Whether ``shopdesk db upgrade`` ever ran here (the host's bookkeeping table exists)."""
+    return sa.inspect(db.engine).has_table(InstalledPlugin.__tablename__)
+
+
+def require_migrated() -> None:
+    """Raise :class:`MigrationError` (one line for the CLI) on a database without the schema."""
+    if not is_migrated():
+        raise MigrationError(NOT_MIGRATED)
+
+
 def migrated_versions() -> dict[str, str]:
     try:
         return dict(db.session.execute(sa.select(InstalledPlugin.name, InstalledPlugin.version)).all())
     except sa.exc.DBAPIError as exc:
         db.session.rollback()
-        if sa.inspect(db.engine).has_table(InstalledPlugin.__tablename__):
+        if is_migrated():
             raise
-        raise MigrationError("the database is not migrated: run `shopdesk db upgrade`") from exc
+        raise MigrationError(NOT_MIGRATED) from exc
 
 
 def upgrade(app=None) -> str | None:

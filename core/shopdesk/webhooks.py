@@ -166,11 +166,68 @@ def attempts_keep_days() -> int:
 # --- validation (marshmallow validators: the message lands under the field's name) -------------
 
 
-def _public(address: str) -> bool:
+# Names every resolver maps to the machine itself, whatever DNS says (RFC 6761 for *.localhost;
+# the others are in the /etc/hosts of common distributions).
+LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain", "localhost6", "localhost6.localdomain6",
+                         "ip6-localhost", "ip6-loopback"})
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one carries to (mapped, 6to4, NAT64, IPv4-compatible), if any."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip in _NAT64 or (ip in _IPV4_COMPATIBLE and int(ip) > 1):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
+def _effective(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """The address a connection to ``address`` reaches: an IPv6 one's embedded IPv4, if any."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        return _embedded_ipv4(ip) or ip
+    return ip
+
+
+def _public(address: str) -> bool:
+    ip = _effective(address)
     return ip.is_global and not ip.is_multicast
+
+
+def _literal_address(host: str) -> str | None:
+    """The address ``host`` is written as, read the way the C resolver reads it, or None for a name.
+
+    ``inet_aton`` takes what ``getaddrinfo`` takes and ``ipaddress`` does not: a decimal
+    (2130706433), hex (0x7f000001), octal (0177.0.0.1) or short (127.1) IPv4 address.
+    """
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+        return host
+    except ValueError:
+        pass
+    try:
+        return socket.inet_ntoa(socket.inet_aton(host))
+    except (OSError, UnicodeError, ValueError):
+        return None
+
+
+def local_host(host: str) -> str | None:
+    """Why ``host`` (a URL's host name) is not a public receiver, or None if it may be one.
+
+    A name is only refused here when it always means this machine; any other name is
+    checked when it is resolved, on every attempt (:func:`_address_for`)."""
+    host = host.lower().rstrip(".")
+    if host in LOCAL_NAMES or host.endswith(".localhost"):
+        return f"{host} is a local or private address (this machine)"
+    address = _literal_address(host)
+    if address is None or _public(address):
+        return None
+    reached = str(_effective(address))
+    return f"{host} is a local or private address" + (f" ({reached})" if reached != host else "")
 
 
 def check_url(url: str) -> None:
@@ -186,18 +243,14 @@ def check_url(url: str) -> None:
         raise ValidationError(f"Not a valid URL: {exc}.") from None
     if parts.scheme not in ("http", "https"):
         raise ValidationError("Must start with https:// or http://.")
-    if not parts.hostname:
+    if not parts.hostname or not parts.hostname.strip("."):
         raise ValidationError("Must name a host.")
     if parts.username is not None or parts.password is not None:
         raise ValidationError("Must not contain a user name or password: the receiver checks the signature.")
     if not private_addresses_allowed():
-        host = parts.hostname
-        try:
-            literal = not _public(host)
-        except ValueError:
-            literal = host == "localhost" or host.endswith(".localhost")
-        if literal:
-            raise ValidationError(f"{host} is a local or private address; webhooks go to public addresses "
+        reason = local_host(parts.hostname)
+        if reason:
+            raise ValidationError(f"{reason}: webhooks go to public addresses only "
                                   "(SHOPDESK_WEBHOOK_ALLOW_PRIVATE_ADDRESSES allows others).")
 
 

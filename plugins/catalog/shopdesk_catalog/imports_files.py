@@ -3,12 +3,17 @@ of text cells and written from rows of values.
 
 Line numbers are what a spreadsheet shows: the header is line 1, the first product row line 2,
 for CSV and XLSX alike (a CSV cell spanning several lines still counts as one row).
+
+CSV cells that a spreadsheet would run as formulas are written with a leading ``'`` and read
+back without it (:mod:`shopdesk.csv_safety`), so an exported file imports unchanged.
 """
 
 import csv
 import io
 from pathlib import Path
 from typing import Iterable, Iterator
+
+from shopdesk import csv_safety
 
 FORMATS = ("csv", "xlsx")
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -38,10 +43,11 @@ def read_rows(source, file_format: str) -> Iterator[list]:
 def _read_csv(source) -> Iterator[list]:
     try:
         if isinstance(source, bytes):
-            yield from csv.reader(io.StringIO(source.decode("utf-8-sig"), newline=""))
+            text = io.StringIO(source.decode("utf-8-sig"), newline="")
+            yield from map(csv_safety.restore_row, csv.reader(text))
             return
         with Path(source).open(encoding="utf-8-sig", newline="") as handle:
-            yield from csv.reader(handle)
+            yield from map(csv_safety.restore_row, csv.reader(handle))
     except UnicodeDecodeError as exc:
         raise UnreadableFile("The file is not UTF-8 text: save it as “CSV UTF-8” and try again.") from exc
     except OSError as exc:
@@ -89,9 +95,10 @@ def count_rows(path, file_format: str) -> int:
 
 
 def write_csv(rows: Iterable[list], out) -> None:
-    """Write rows to a binary stream as UTF-8 CSV with a byte-order mark (so Excel reads Chinese)."""
+    """Write rows to a binary stream as UTF-8 CSV with a byte-order mark (so Excel reads Chinese),
+    formulas neutralised."""
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
-    writer = csv.writer(text)
+    writer = csv_safety.writer(text)
     writer.writerows(rows)
     text.flush()
     text.detach()

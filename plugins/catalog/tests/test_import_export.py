@@ -186,6 +186,43 @@ def test_an_export_imports_back_unchanged(app, client, db, store, user, file_for
         rows_of(exported.data, file_format)
 
 
+def named(name, sku, description=""):
+    return [name, "active", "", "", "", sku, "", "", "10.00", "", "", "", description, ""]
+
+
+def test_a_formula_in_a_product_is_exported_to_csv_as_text_and_numbers_stay_numbers(client):
+    evil = '=HYPERLINK("http://evil")'
+    upload(client, csv_file([named(evil, "EVIL-1", "-12.50"), named("Mug", "-5", "+cmd")]), dry_run=False)
+    rows = {row[5]: row for row in rows_of(client.get("/api/v1/catalog/export?format=csv").data, "csv")[1:]}
+    assert rows["EVIL-1"][0] == "'" + evil
+    assert rows["EVIL-1"][12] == "-12.50" and rows["EVIL-1"][8] == "10.00"  # a number is not prefixed
+    assert rows["-5"][5] == "-5" and rows["-5"][12] == "'+cmd"
+    xlsx = rows_of(client.get("/api/v1/catalog/export?format=xlsx").data, "xlsx")
+    assert {row[0] for row in xlsx[1:]} == {evil, "Mug"}  # typed text cells: nothing to neutralise
+
+
+def test_names_that_look_like_formulas_survive_a_csv_round_trip(app, client, db, store, user):
+    names = ["=SUM(A1)", "@home", "-dash", "'=already quoted", "+plus", "'plain quote"]
+    with use_store(store):
+        for n, name in enumerate(names):
+            product = Product(name=name, status="active")
+            db.session.add(product)
+            db.session.flush()
+            db.session.add(Variant(product_id=product.id, sku=f"SKU-{n}", price=1000))
+        db.session.commit()
+    exported = client.get("/api/v1/catalog/export?format=csv").data
+    cells = {row[5]: row[0] for row in rows_of(exported, "csv")[1:]}
+    assert [cells[f"SKU-{n}"] for n in range(len(names))] == [
+        "'=SUM(A1)", "'@home", "'-dash", "''=already quoted", "'+plus", "'plain quote"]
+    other = create_store("other", "Other Store", currency="USD", owner=user)
+    enable_plugin(app.extensions["shopdesk"], other, "catalog")
+    db.session.commit()
+    run = upload(client, exported, headers={"Shopdesk-Store": "other"}, dry_run=False).json
+    assert run["status"] == "done", run
+    with use_store(other):
+        assert sorted(db.session.scalars(sa.select(Product.name))) == sorted(names)
+
+
 def rows_of(content: bytes, file_format: str) -> list[list[str]]:
     if file_format == "csv":
         return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))

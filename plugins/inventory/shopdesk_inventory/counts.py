@@ -13,7 +13,7 @@ import io
 import sqlalchemy as sa
 from openpyxl import Workbook, load_workbook
 
-from shopdesk import audit
+from shopdesk import audit, csv_safety
 from shopdesk.db import db, utcnow
 from shopdesk.events import emit
 from shopdesk_catalog.models import Category, Product, Variant
@@ -136,8 +136,9 @@ def cancel(session: CountSession):
 
 
 def sheet_csv(session: CountSession) -> str:
+    """The sheet as CSV; a product name a spreadsheet would run as a formula starts with ``'``."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_safety.writer(out)
     writer.writerow(SHEET_COLUMNS)
     for row in sheet(session):
         writer.writerow([row["sku"], row["product"], "" if row["expected"] is None else row["expected"],
@@ -166,7 +167,7 @@ def parse_sheet(filename: str, data: bytes) -> dict[str, int | None]:
             raise InvalidStockRequest("file", f"Not a readable XLSX file: {exc}") from exc
     else:
         try:
-            rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+            rows = [csv_safety.restore_row(row) for row in csv.reader(io.StringIO(data.decode("utf-8-sig")))]
         except (UnicodeDecodeError, csv.Error) as exc:
             raise InvalidStockRequest("file", f"Not a readable CSV file: {exc}") from exc
     if not rows:

@@ -2,10 +2,13 @@
 
 import io
 
+import sqlalchemy as sa
 from openpyxl import Workbook, load_workbook
 
 from shopdesk.auth.models import create_user
 from shopdesk.auth.roles import add_member, create_role
+from shopdesk.stores import use_store
+from shopdesk_catalog.models import Product, Variant
 
 
 def test_a_transfer_goes_draft_in_transit_received_and_posts_its_moves(client, stocked, level):
@@ -126,6 +129,21 @@ def test_a_filled_in_sheet_is_uploaded_as_csv_or_xlsx(client, stocked):
     assert page.status_code == 302
     sheet = client.get(f"/api/v1/inventory/counts/{count_id}").json["sheet"]
     assert {r["sku"]: r["counted"] for r in sheet} == {"MUG": 19, "TEE-M": 5}
+
+
+def test_a_sheet_neutralises_formulas_and_reads_back_what_it_wrote(client, db, stocked):
+    with use_store(stocked.store):
+        db.session.scalars(sa.select(Product)).one().name = '=HYPERLINK("http://evil")'
+        db.session.scalar(sa.select(Variant).filter_by(sku="MUG")).sku = "-MUG"
+        db.session.commit()
+    count_id = client.post("/api/v1/inventory/counts", json={"warehouse": "EAST"}).json["id"]
+    csv_sheet = client.get(f"/api/v1/inventory/counts/{count_id}/sheet").get_data(as_text=True)
+    assert """'-MUG,"'=HYPERLINK(""http://evil"")",20,""" in csv_sheet.splitlines()
+    filled = csv_sheet.replace(",20,", ",20,19")
+    answer = client.post(f"/api/v1/inventory/counts/{count_id}/sheet",
+                         data={"file": (io.BytesIO(filled.encode()), "count.csv")}, content_type="multipart/form-data")
+    assert answer.status_code == 200, answer.json
+    assert {r["sku"]: r["counted"] for r in answer.json["sheet"]} == {"-MUG": 19, "TEE-M": None}
 
 
 def test_a_sheet_with_a_bad_count_is_refused_naming_the_row(client, stocked):
