@@ -520,4 +520,4 @@ def test_the_scheduler_command_refuses_an_unmigrated_database(make_app, tmp_path
     app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'empty.db'}")
     answer = app.test_cli_runner().invoke(shopdesk_cli, ["scheduler"], obj=ScriptInfo(create_app=lambda: app))
     assert answer.exit_code == 2
-    assert "the scheduler's tables are missing: run `shopdesk db upgrade`" in answer.output
+    assert answer.output == "Error: the database is not migrated: run `shopdesk db upgrade`\n"

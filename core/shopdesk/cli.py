@@ -6,7 +6,6 @@ Every expected failure (an unknown store, a refused enable, a bad setting) print
 plugins' included, refuses it before it starts (:data:`SCHEMA_NOT_NEEDED` lists the others).
 """
 
-import functools
 import logging
 import sys
 
@@ -69,43 +68,37 @@ class OneLineError(click.UsageError):
 
 # Commands (and groups: every command under them) that run on a database without the schema.
 SCHEMA_NOT_NEEDED = frozenset({"db", "plugins list", "plugins check", "events docs", "openapi", "routes", "shell",
-                               "limiter"})
+                               "limiter", "run"})  # run: the server starts, /readyz says what is pending
 
 
 def _needs_schema(path: tuple[str, ...]) -> bool:
     return not any(" ".join(path[:n]) in SCHEMA_NOT_NEEDED for n in range(1, len(path) + 1))
 
 
-def _requiring_migrated(callback):
-    """``callback``, refusing to start on an unmigrated database (one line, not a traceback)."""
-
-    @functools.wraps(callback)
-    def guarded(*args, **kwargs):
-        with click.get_current_context().ensure_object(ScriptInfo).load_app().app_context():
-            migrate.require_migrated()
-        return callback(*args, **kwargs)
-
-    guarded.requires_migrated = True
-    return guarded
-
-
-def _guard(command, path: tuple[str, ...]):
-    """Put the migrated-database check on every command under ``command`` that needs it, once."""
-    for name, sub in getattr(command, "commands", {}).items():
-        _guard(sub, (*path, name))
-    callback = command.callback
-    if (not isinstance(command, click.Group) and callback is not None and _needs_schema(path)
-            and not getattr(callback, "requires_migrated", False)):
-        command.callback = _requiring_migrated(callback)
+def _command_needs_schema(ctx, name, command, args) -> bool:
+    """Whether the command ``args`` lead to needs the tables. Asking for help, or naming a
+    group without one of its commands (which shows its usage), never does."""
+    path = [name]
+    while isinstance(command, click.Group) and args and (sub := command.get_command(ctx, args[0])):
+        path.append(args[0])
+        command, args = sub, args[1:]
+    if isinstance(command, click.Group) and not args:
+        return False
+    if set(args) & set(command.get_help_option_names(ctx)):
+        return False
+    return _needs_schema(tuple(path))
 
 
 class ShopdeskGroup(FlaskGroup):
-    def get_command(self, ctx, name):
-        """Host, Flask and plugin commands alike come through here, so all get the check."""
-        command = super().get_command(ctx, name)
-        if command is not None:
-            _guard(command, (name,))
-        return command
+    def resolve_command(self, ctx, args):
+        """Host, Flask and plugin commands alike come through here, so all get the check; it
+        runs before the command's arguments are read, so nobody types a password for a command
+        that cannot run."""
+        name, command, rest = super().resolve_command(ctx, args)
+        if command is not None and _command_needs_schema(ctx, name, command, rest):
+            with ctx.ensure_object(ScriptInfo).load_app().app_context():
+                migrate.require_migrated()
+        return name, command, rest
 
     def invoke(self, ctx):
         try:
