@@ -43,9 +43,10 @@ def form_data(*names, booleans=(), money=(), currency=None):
                 data[name] = to_minor(data[name], currency)
             except (ValueError, ArithmeticError):
                 digits = get_currency_precision(currency)
+                example = "1,200" + ("." + "5" * digits if digits else "")
                 flash(gettext("%(field)s: not an amount in %(currency)s with at most %(digits)d decimals, "
                               "e.g. %(example)s.", field=name, currency=currency, digits=digits,
-                              example=f"{1200:,}" + ("." + "5" * digits if digits else "")), "danger")
+                              example=example), "danger")
                 return None
     return data
 
