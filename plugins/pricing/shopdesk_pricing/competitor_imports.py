@@ -66,19 +66,24 @@ def run_due(ctx, limit: int = 3) -> list[int]:
     return done
 
 
-def execute(run: CompetitorImport, store) -> CompetitorImport:
+def execute(run: CompetitorImport, store, *, commit: bool = True) -> CompetitorImport:
+    """Check, then write, one queued import; ``commit=False`` leaves every commit to the caller
+    (the demo data, written in one transaction)."""
     def progress(checked):
         run.processed_rows = checked
-        db.session.commit()
+        if commit:
+            db.session.commit()
 
     try:
         good = competitors.check_rows(competitors.read_csv(run.csv), store.currency, run.created_at, progress)
     except competitors.CsvRejected as exc:
-        db.session.rollback()
+        if commit:
+            db.session.rollback()
         run.status, run.errors = "failed", exc.errors
     else:
         run.written_rows = len(competitors.write_rows(good, store.currency, store.id, import_id=run.id))
         run.status, run.csv = "done", ""  # written: the file's text is no longer needed
     run.finished_at = utcnow()
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return run

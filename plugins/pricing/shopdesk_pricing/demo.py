@@ -65,6 +65,16 @@ def load_demo(ctx):
                 price=variant.price + _percent_of(variant.price, offset),
                 source_url=f"https://{competitor.lower()}.example.com/p/{variant.sku.lower()}"))
 
+    # A price-watch feed, imported as a file through the background import (the job's own code).
+    from . import competitor_imports
+    from .rules import precision
+
+    feed = "sku,competitor,price\n" + "".join(
+        f"{v.sku},PriceWatch,{Decimal(v.price + _percent_of(v.price, 3)).scaleb(-precision(store.currency))}\n"
+        for v in variants[:5])
+    run = competitor_imports.queue(feed, "pricewatch-feed.csv", "buyer@example.com", len(variants[:5]))
+    competitor_imports.execute(run, store, commit=False)
+
     costed = [v for v in variants if v.unit_cost]
     if costed:
         last = costed[-1]
