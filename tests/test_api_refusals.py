@@ -61,6 +61,7 @@ def test_every_error_code_the_code_sends_is_in_the_catalogue():
     sources = [p for base in ("core", "plugins", "contrib") for p in (root / base).rglob("*.py")
                if "tests" not in p.parts and "build" not in p.parts]
     sent = {code for path in sources for code in re.findall(r"\bcode=\"([a-z_]+)\"", path.read_text())}
+    sent |= {code for path in sources for code in re.findall(r"\bRefusal\(\s*\d{3},\s*\"([a-z_]+)\"", path.read_text())}
     assert (sent - PRICE_STEPS) | set(ERROR_CODES.values()) <= catalogue
 
 

@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
 from . import api as api_module
-from . import idempotency, input_guard, location
+from . import idempotency, input_guard, kit, location
 from . import jobs_web, scheduler
 from . import events  # noqa: F401  (outbox models and commit listeners)
 from . import settings as plugin_settings
@@ -126,6 +126,7 @@ def create_app(config: dict | None = None, *, plugins=(), entry_points=None) -> 
     init_request_pipeline(app, csrf)
     app.before_request(api_module.refuse_unknown_query_parameters)  # once the caller and store are known
     _register_error_pages(app, api)
+    kit.init_app(app)  # Refusal answered for the API and pages; page slots for templates
     init_limits(app)  # last: the API limit counts per caller, once the caller is authenticated
 
     registry.pm.hook.app_ready.call_historic(kwargs={"app": app})

@@ -20,6 +20,7 @@ from .app import create_app
 from .auth.models import User, UserError, create_user, set_password
 from .checks import check_plugin
 from .db import db
+from .kit import Refusal
 from .demo import ensure_admin, load_demo
 from .registry import PluginError
 from .scheduler import jobs_group, run_command, scheduler_command
@@ -27,7 +28,7 @@ from .stores import (GlobalPluginSettings, PluginStateError, Store, StorePlugin,
                      create_store, disable_plugin, enable_plugin, get_store, resolved_settings)
 
 EXPECTED_ERRORS = (PluginStateError, migrate.MigrationError, ValidationError, UserError, PluginError,
-                   database_roles.RoleError)
+                   database_roles.RoleError, Refusal)
 
 
 def _registry():

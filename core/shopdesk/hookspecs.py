@@ -309,6 +309,47 @@ def dashboard_widgets(ctx, user):
     """
 
 
+@hookspec
+def object_panels(ctx, user, kind, obj):
+    """Return panels for the page of one object another plugin owns (event-style).
+
+    ``kind`` names the page (``"order"``, ``"product"``; later ``"customer"``,
+    ``"shipment"``, ``"supplier"``, ``"ticket"``) and ``obj`` is what that page shows. Each
+    is a :class:`shopdesk.kit.Panel`; ``html`` is trusted markup (render a template), a panel
+    with a ``permission`` shows only to members who hold it, and a plugin whose panels fail
+    shows an error panel while the page still renders. The page's owner never imports you.
+
+    Example::
+
+        @hookimpl
+        def object_panels(ctx, user, kind, obj):
+            if kind != "order":
+                return []
+            notes = notes_about("order", obj.id)
+            return [Panel(title="Notes", html=render_template("notes/_panel.html", notes=notes),
+                          permission="notes.read")]
+    """
+
+
+@hookspec
+def object_actions(ctx, user, kind, obj):
+    """Return buttons for the page of one object another plugin owns (event-style).
+
+    Each is a :class:`shopdesk.kit.Action`: a label and a URL, ``method="POST"`` for an
+    action that changes something (sent with the page's CSRF token), ``confirm`` for a
+    question asked first (destructive actions must ask), and an optional ``permission``.
+
+    Example::
+
+        @hookimpl
+        def object_actions(ctx, user, kind, obj):
+            if kind != "order":
+                return []
+            return [Action(label="Add a note", url=url_for("notes.new", about=f"order:{obj.id}"),
+                           permission="notes.write")]
+    """
+
+
 # --- commerce: prices, stock, orders ----------------------------------------------------
 # The values these hooks exchange are in shopdesk.commerce. "Owner" hooks have one answer in
 # a store (the pricing plugin prices, the inventory plugin holds stock): the host calls them

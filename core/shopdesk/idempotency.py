@@ -32,6 +32,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.exceptions import HTTPException
 
 from .db import StoreScoped, UTCDateTime, db, utcnow
+from .kit.refusals import Refusal, handle_refusal
 
 HEADER = "Idempotency-Key"
 NOT_REMEMBERED = {401, 403, 409, 422, 429}
@@ -173,6 +174,8 @@ def _run_and_remember(view, claim_id, args, kwargs):
             response = make_response(view(*args, **kwargs))
         except HTTPException as exc:  # a refusal: the app's own JSON error answer
             response = make_response(current_app.handle_http_exception(exc))
+        except Refusal as exc:  # a service's refusal: remembered like the one above
+            response = make_response(handle_refusal(exc))
     except Exception:
         _give_up(claim_id)
         raise
