@@ -66,8 +66,15 @@ def test_an_owner_hook_is_answered_by_the_one_enabled_owner(app, db, bare_store)
 
 @pytest.mark.shopdesk_plugins(stock_owner("stock_a", "A"), stock_owner("stock_b", "B"))
 def test_two_owners_of_one_hook_are_refused_rather_than_picked_by_order(app, db, bare_store):
+    from shopdesk.stores import PluginStateError, StorePlugin
+
     registry = app.extensions["shopdesk"]
     enable_plugin(registry, bare_store, "stock_a")
-    enable_plugin(registry, bare_store, "stock_b")
+    with pytest.raises(PluginStateError, match="'stock_a' already answers 'reserve_stock'"):
+        enable_plugin(registry, bare_store, "stock_b")
+    # A store that enabled both before enabling checked owners still never gets a pick by order.
+    db.session.add(StorePlugin(store_id=bare_store.id, plugin="stock_b", enabled=True, settings={}))
+    bare_store.plugins_version += 1
+    db.session.commit()
     with pytest.raises(PluginError, match="stock_a and stock_b both answer 'reserve_stock'"):
         registry.for_store(bare_store).owner("reserve_stock", reference="order:1", lines=[])

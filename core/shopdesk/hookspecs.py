@@ -23,6 +23,25 @@ import pluggy
 hookspec = pluggy.HookspecMarker("shopdesk")
 
 
+def owner(spec):
+    """Mark a hookspec as an **owner** hook: one enabled plugin answers it in a store.
+
+    Enabling a second plugin that implements it in the same store is refused, naming both
+    (like a missing dependency), so no call ever finds two answers. A plugin marks the
+    hookspecs it publishes the same way (``Manifest(hookspecs=...)``).
+    """
+    spec.shopdesk_owner = True
+    return spec
+
+
+def owner_keys(spec):
+    """Mark a start-up hookspec whose implementations return *keys* each plugin owns (carrier
+    codes, payment provider codes): two plugins owning the same key cannot both be enabled
+    in one store."""
+    spec.shopdesk_owner_keys = True
+    return spec
+
+
 # --- start-up -------------------------------------------------------------------------
 
 
@@ -357,6 +376,7 @@ def object_actions(ctx, user, kind, obj):
 # hook (the caller then does without) and refuses two owners instead of picking one by order.
 
 
+@owner
 @hookspec(firstresult=True)
 def price_lines(ctx, lines, customer_group, currency):
     """Price lines for a sale (owner hook: the pricing plugin answers).
@@ -396,6 +416,7 @@ def price_adjustments(ctx, quote):
     """
 
 
+@owner
 @hookspec(firstresult=True)
 def reserve_stock(ctx, reference, lines):
     """Reserve stock for a document (owner hook: the inventory plugin answers).
@@ -413,6 +434,7 @@ def reserve_stock(ctx, reference, lines):
     """
 
 
+@owner
 @hookspec(firstresult=True)
 def release_stock(ctx, reference):
     """Release what is still reserved for ``reference`` (an order cancelled, a reservation
@@ -426,6 +448,7 @@ def release_stock(ctx, reference):
     """
 
 
+@owner
 @hookspec(firstresult=True)
 def consume_stock(ctx, reference, lines):
     """Ship ``lines`` of ``reference``: stock leaves the warehouse (``commerce.StockLine``,
@@ -440,6 +463,7 @@ def consume_stock(ctx, reference, lines):
     """
 
 
+@owner
 @hookspec(firstresult=True)
 def return_stock(ctx, reference, lines):
     """Put returned goods back on hand: each ``commerce.StockLine`` names its warehouse.
@@ -453,6 +477,7 @@ def return_stock(ctx, reference, lines):
     """
 
 
+@owner
 @hookspec(firstresult=True)
 def warehouse_codes(ctx):
     """Return the codes of the warehouses ``ctx.store`` can pack and ship from (owner hook:

@@ -19,6 +19,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
 from . import Manifest, __version__, hookspecs
+from .declarations import DeclarationError, PluginObject, plugin_object
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ class PluginInfo:
         """Top-level package of the plugin's code: how tables are traced back to it."""
         if self.obj is None:
             return None
-        module = self.obj.__name__ if isinstance(self.obj, ModuleType) else type(self.obj).__module__
+        module = self.obj.__name__ if isinstance(self.obj, (ModuleType, PluginObject)) else type(self.obj).__module__
         return module.split(".")[0]
 
 
@@ -93,6 +94,11 @@ def apply_manifest(info: PluginInfo, host_version: str):
         return
     if manifest.name != info.name:
         info.error = f"entry point name '{info.name}' differs from manifest name '{manifest.name}'"
+        return
+    try:
+        info.obj = plugin_object(info.obj, manifest)
+    except DeclarationError as exc:
+        info.error = str(exc)
         return
     info.label, info.description = manifest.label, manifest.description
     info.requires, info.host = tuple(manifest.requires), manifest.host
@@ -176,16 +182,26 @@ def discover(entry_points: Iterable | None = None, objects: Iterable = (),
     return sorted(infos, key=lambda i: i.name)
 
 
-def _hook_names() -> list[str]:
-    return [n for n in dir(hookspecs) if hasattr(getattr(hookspecs, n), "shopdesk_spec")]
-
-
 def register_checked(pm: pluggy.PluginManager, info: PluginInfo):
     """Register one plugin; a hookimpl that does not match its spec raises PluginError."""
     try:
         pm.register(info.obj, name=info.name)
     except pluggy.PluginValidationError as exc:
         raise PluginError(f"plugin '{info.name}': " + "; ".join(str(exc).splitlines())) from exc
+
+
+def add_plugin_hookspecs(pm: pluggy.PluginManager, info: PluginInfo):
+    """The hookspecs a plugin publishes for its own extensions (``Manifest(hookspecs=...)``), as
+    pytest's ``pytest_addhooks``; a name the host or another plugin already specifies breaks it."""
+    specs = getattr(getattr(info.obj, "manifest", None), "hookspecs", None)
+    if specs is None:
+        return
+    names = [n for n in dir(specs) if hasattr(getattr(specs, n), "shopdesk_spec")]
+    taken = [n for n in names if getattr(getattr(pm.hook, n, None), "spec", None) is not None]
+    if taken:
+        info.error = f"publishes hookspec(s) {', '.join(taken)}, which are already specified"
+        return
+    pm.add_hookspecs(specs)
 
 
 def check_pending(pm: pluggy.PluginManager):
@@ -201,7 +217,8 @@ def check_pending(pm: pluggy.PluginManager):
         ]
         hints = []
         for name in unknown:
-            close = difflib.get_close_matches(name, _hook_names(), n=1)
+            specified = [n for n, c in vars(pm.hook).items() if isinstance(c, pluggy.HookCaller) and c.spec]
+            close = difflib.get_close_matches(name, specified, n=1)
             hints.append(f"'{name}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
         raise PluginError(
             f"plugin '{plugin_name}' implements unknown hook {', '.join(hints) or str(exc)}"
@@ -223,6 +240,9 @@ class Registry:
             self.plugins.setdefault(info.name, info)
         for info in infos:
             if info.error is None:
+                add_plugin_hookspecs(self.pm, info)
+        for info in infos:
+            if info.error is None:
                 register_checked(self.pm, info)
         check_pending(self.pm)
         self.working = frozenset(i.name for i in infos if i.error is None)
@@ -230,6 +250,7 @@ class Registry:
             r.plugin: r.value for r in self.each("settings_schema") if r.value is not None
         }
         self._store_states: dict[int, _StoreState] = {}
+        self.owned_keys = self._collect_owned_keys()
 
     @classmethod
     def load(cls, entry_points=None, objects=(), host_version=__version__):
@@ -250,6 +271,43 @@ class Registry:
         if info.error:
             raise PluginStateError(f"plugin '{name}' is broken: {info.error}")
         return info
+
+    # -- owners --
+
+    def _spec_marked(self, mark: str) -> list[str]:
+        return sorted(name for name, caller in vars(self.pm.hook).items()
+                      if isinstance(caller, pluggy.HookCaller) and caller.spec is not None
+                      and getattr(caller.spec.function, mark, False))
+
+    @property
+    def owner_hooks(self) -> list[str]:
+        """Hooks one plugin answers in a store (``@owner`` hookspecs, the plugins' included)."""
+        return self._spec_marked("shopdesk_owner")
+
+    def owns(self, plugin: str) -> list[str]:
+        """The owner hooks ``plugin`` answers, and the keys it owns (``carrier:ecpay``)."""
+        hooks = [h for h in self.owner_hooks
+                 if any(i.plugin_name == plugin for i in getattr(self.pm.hook, h).get_hookimpls())]
+        keys = [f"{hook}:{key}" for hook, found in sorted(self.owned_keys.get(plugin, {}).items())
+                for key in sorted(found)]
+        return hooks + keys
+
+    def _collect_owned_keys(self) -> dict[str, dict[str, set]]:
+        owned: dict[str, dict[str, set]] = {}
+        for hook in self._spec_marked("shopdesk_owner_keys"):
+            for result in self.each(hook):
+                owned.setdefault(result.plugin, {})[hook] = {str(key) for key in result.value or ()}
+        return owned
+
+    def owner_clashes(self, name: str, enabled) -> list[str]:
+        """Why ``name`` cannot join the plugins ``enabled`` in a store: an owner hook or an
+        owned key that one of them already answers."""
+        clashes = []
+        mine = set(self.owns(name))
+        for other in sorted(set(enabled) & self.working - {name}):
+            for what in sorted(mine & set(self.owns(other))):
+                clashes.append(f"'{other}' already answers {what!r} there")
+        return clashes
 
     # -- calling hooks --
 

@@ -143,6 +143,10 @@ def enable_plugin(registry, store, name: str) -> bool:
             f"plugin '{name}' requires {', '.join(repr(m) for m in missing)}, "
             f"not enabled in store '{store.slug}'"
         )
+    clashes = registry.owner_clashes(name, enabled)
+    if clashes:
+        raise PluginStateError(f"plugin '{name}' cannot be enabled in store '{store.slug}': {'; '.join(clashes)}"
+                               " (one plugin answers it per store: disable the other first)")
     _set_enabled(store, name, True)
     with use_store(store):
         registry.call_plugin(name, "store_enabled", store=store)
