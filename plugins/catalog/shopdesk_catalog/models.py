@@ -164,7 +164,7 @@ class Candidate(StoreScoped, Timestamps, db.Model):
     Demand in units per month, search interest 0-100, feedback rating 0-5 over
     ``feedback_count`` reviews, costs and prices in minor units. None means the evidence is
     missing (not zero): the score handles it by the store's documented rule. The score is computed
-    from these and the store's weights (see selection.py), never stored, so changing a
+    from these and the store's weights (see the selection package), never stored, so changing a
     weight re-ranks every candidate at once.
     """
 

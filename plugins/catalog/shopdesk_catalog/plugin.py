@@ -15,18 +15,20 @@ from shopdesk.scheduler import Job
 from shopdesk.ui import NavItem, Widget
 
 from . import models  # noqa: F401  (the tables, for migrations and the tenant filter)
-from . import demo, imports_demo, selection_demo
+from . import demo
 from .api import api
 from .events import EVENT_TYPES
+from .imports import demo as imports_demo
+from .imports.api import api as imports_api
+from .imports.cli import catalog_group
+from .imports.views import bp as imports_bp
 from .listing import product_query
-from .taxonomy_views import bp as taxonomy_bp
-from .views import bp as products_bp
-from .imports_api import api as imports_api
-from .imports_cli import catalog_group
-from .imports_views import bp as imports_bp
-from .selection_api import api as selection_api
-from .selection_views import bp as selection_bp
+from .selection import demo as selection_demo
+from .selection.api import api as selection_api
+from .selection.views import bp as selection_bp
 from .settings import CatalogSettings
+from .taxonomy.views import bp as taxonomy_bp
+from .views import bp as products_bp
 
 manifest = shopdesk.Manifest(
     name="catalog",
@@ -72,12 +74,12 @@ def register_blueprints():
 
 @hookimpl
 def register_commands(cli):
-    cli.add_command(catalog_group)  # shopdesk catalog import / export: see imports_cli.py
+    cli.add_command(catalog_group)  # shopdesk catalog import / export: see imports/cli.py
 
 
 @hookimpl
 def register_jobs():
-    return [Job("catalog.imports", "shopdesk_catalog.imports_jobs:process_queued_imports", "interval",
+    return [Job("catalog.imports", "shopdesk_catalog.imports.jobs:process_queued_imports", "interval",
                 {"seconds": 30}, per_store=True,
                 description=N_("Import the product files queued on the Import page (large files)."))]
 

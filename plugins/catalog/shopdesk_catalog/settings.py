@@ -2,7 +2,7 @@
 
 Weights say how much each kind of evidence counts in a candidate's score (any number >= 0;
 only their proportions matter: 3, 1, 2, 3, 1 scores exactly like 30, 10, 20, 30, 10). The
-reference values say what counts as "full marks" for a factor. ``selection.py`` documents
+reference values say what counts as "full marks" for a factor. ``selection`` documents
 the formula, the README explains it to users.
 """
 

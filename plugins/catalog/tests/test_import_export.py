@@ -12,7 +12,7 @@ from shopdesk.audit import AuditEntry
 from shopdesk.events import OutboxEvent
 from shopdesk.scheduler import run_job
 from shopdesk.stores import create_store, enable_plugin, use_store
-from shopdesk_catalog import imports_write
+from shopdesk_catalog.imports import write as imports_write
 from shopdesk_catalog.models import ImportRun, Product, Variant
 
 HEADER = ["product_name", "status", "category", "brand", "tags", "sku", "barcode", "options", "price", "unit_cost",

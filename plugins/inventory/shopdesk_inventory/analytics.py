@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from shopdesk.db import db, utcnow
 from shopdesk.events import emit
-from shopdesk_catalog.models import Category, Product, Variant
+from shopdesk_catalog import public as catalog
 
 from .models import CountSession, SlowMoverNotice, StockLevel, StockMove
 
@@ -27,12 +27,6 @@ from .models import CountSession, SlowMoverNotice, StockLevel, StockMove
 def _on_hand_by_variant() -> dict[int, int]:
     return dict(db.session.execute(sa.select(StockLevel.variant_id, sa.func.sum(StockLevel.on_hand))
                                    .group_by(StockLevel.variant_id)).all())
-
-
-def _variants(ids) -> dict[int, Variant]:
-    if not ids:
-        return {}
-    return {v.id: v for v in db.session.scalars(sa.select(Variant).where(Variant.id.in_(sorted(ids))))}
 
 
 def turnover(start, end, *, by="sku", now=None) -> list[dict]:
@@ -50,7 +44,7 @@ def turnover(start, end, *, by="sku", now=None) -> list[dict]:
         if move.kind == "shipment" and move.created_at < end:
             cogs[move.variant_id] += -move.quantity * move.unit_cost
         after[move.variant_id][(move.created_at.date() - start.date()).days] += move.quantity
-    variants = _variants(set(on_hand) | set(cogs))
+    variants = catalog.variants_with_ids(set(on_hand) | set(cogs))
     per_variant = {}
     for variant_id, variant in variants.items():
         level = on_hand.get(variant_id, 0)
@@ -66,9 +60,8 @@ def turnover(start, end, *, by="sku", now=None) -> list[dict]:
         average_units = total / days
         per_variant[variant_id] = (cogs.get(variant_id, 0), average_units * variant.unit_cost, average_units)
     if by == "category":
-        products = dict(db.session.execute(sa.select(Product.id, Product.category_id)
-                                           .where(Product.id.in_({v.product_id for v in variants.values()}))).all())
-        names = dict(db.session.execute(sa.select(Category.id, Category.name)).all())
+        products = catalog.category_ids_by_product(v.product_id for v in variants.values())
+        names = catalog.category_names()
         groups = defaultdict(lambda: [0, 0.0, 0.0])
         for variant_id, (cost, value, units) in per_variant.items():
             group = groups[products.get(variants[variant_id].product_id)]
@@ -100,7 +93,7 @@ def abc_classes(settings: dict, now=None) -> list[dict]:
     shipped = dict(db.session.execute(sa.select(StockMove.variant_id, sa.func.sum(-StockMove.quantity))
                                       .where(StockMove.kind == "shipment", StockMove.created_at > since)
                                       .group_by(StockMove.variant_id)).all())
-    variants = db.session.scalars(sa.select(Variant)).all()
+    variants = catalog.all_variants()
     values = sorted(((int(shipped.get(v.id, 0) or 0) * v.price, v) for v in variants),
                     key=lambda p: (-p[0], p[1].sku))
     total = sum(value for value, _ in values)
@@ -128,7 +121,7 @@ def slow_movers(settings: dict, now=None) -> list[dict]:
                                            .where(StockMove.kind == "shipment").group_by(StockMove.variant_id)).all())
     first_move = dict(db.session.execute(sa.select(StockMove.variant_id, sa.func.min(StockMove.created_at))
                                          .group_by(StockMove.variant_id)).all())
-    variants = _variants(set(on_hand))
+    variants = catalog.variants_with_ids(set(on_hand))
     rows = []
     for variant_id, quantity in on_hand.items():
         last = last_shipped.get(variant_id)

@@ -11,7 +11,7 @@ from shopdesk.api import one_page, page_of, page_of_items, paginate, sync_filter
 from shopdesk.auth.permissions import requires
 from shopdesk.commerce import OutOfStock, StockLine
 from shopdesk.db import db, utcnow
-from shopdesk_catalog.models import Variant
+from shopdesk_catalog.public import Variant, skus_by_id
 
 from . import analytics, counts, operations, replenishment, schemas, stock
 from .models import BinLocation, CountSession, LeadTime, Reservation, StockLevel, StockMove, Transfer, Warehouse
@@ -47,7 +47,7 @@ def refused_as_4xx():
 
 
 def _names():
-    return (dict(db.session.execute(sa.select(Variant.id, Variant.sku)).all()),
+    return (skus_by_id(),
             dict(db.session.execute(sa.select(Warehouse.id, Warehouse.code)).all()))
 
 

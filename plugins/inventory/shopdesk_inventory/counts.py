@@ -16,7 +16,8 @@ from openpyxl import Workbook, load_workbook
 from shopdesk import audit, csv_safety
 from shopdesk.db import db, utcnow
 from shopdesk.events import emit
-from shopdesk_catalog.models import Category, Product, Variant
+from shopdesk_catalog import public as catalog
+from shopdesk_catalog.public import Product, Variant
 
 from .analytics import abc_classes
 from .models import CountLine, CountSession, StockLevel
@@ -35,7 +36,7 @@ def start_count(settings: dict, warehouse_code: str, *, scope="warehouse", categ
     if scope == "category":
         if category_id is None:
             raise InvalidStockRequest("category_id", "Name the category to count.")
-        if db.session.get(Category, category_id) is None:
+        if catalog.get_category(category_id) is None:
             raise InvalidStockRequest("category_id", f"No category {category_id} in this store.")
         query = query.join(Product, Product.id == Variant.product_id).where(Product.category_id == category_id)
     elif scope == "abc":
@@ -61,11 +62,8 @@ def start_count(settings: dict, warehouse_code: str, *, scope="warehouse", categ
 def sheet(session: CountSession) -> list[dict]:
     """The count sheet's rows; ``expected`` is None on a blind sheet until approval."""
     hide = session.blind and session.status != "approved"
-    skus = dict(db.session.execute(
-        sa.select(Variant.id, Variant.sku).where(Variant.id.in_([l.variant_id for l in session.lines]))).all())
-    names = dict(db.session.execute(
-        sa.select(Variant.id, Product.name).join(Product, Product.id == Variant.product_id)
-        .where(Variant.id.in_([l.variant_id for l in session.lines]))).all())
+    skus = catalog.skus_by_id(l.variant_id for l in session.lines)
+    names = catalog.product_names_by_variant(l.variant_id for l in session.lines)
     rows = [{"line_id": line.id, "sku": skus[line.variant_id], "product": names.get(line.variant_id, ""),
              "expected": None if hide else line.expected, "counted": line.counted,
              "variance": None if hide else line.variance} for line in session.lines]
@@ -108,8 +106,7 @@ def approve(session: CountSession):
     approver = actor()
     if approver == session.counted_by:
         raise PermissionError("The person who counted cannot approve the count.")
-    variants = {v.id: v for v in db.session.scalars(
-        sa.select(Variant).where(Variant.id.in_([l.variant_id for l in session.lines])))}
+    variants = catalog.variants_with_ids(l.variant_id for l in session.lines)
     with_variance, value = 0, 0
     for line in session.lines:
         if line.variance:

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from shopdesk.commerce import StockLine
 from shopdesk.db import current_store_id, db, utcnow
-from shopdesk_catalog.models import Variant
+from shopdesk_catalog import public as catalog
 
 from . import counts, operations, stock
 from .models import BinLocation, LeadTime, StockLevel, StockMove, Warehouse
@@ -30,7 +30,7 @@ def load(ctx):
     east = Warehouse(code="EAST", name="East fulfilment centre", priority=20)
     db.session.add_all([main, east])
     db.session.flush()
-    variants = db.session.scalars(sa.select(Variant).order_by(Variant.id).limit(60)).all()
+    variants = catalog.some_variants(60)
     if not variants:
         return  # the catalog has no variants: warehouses only
     _history(variants, main, east)

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shopdesk.db import StoreScoped, Timestamps, UTCDateTime, db, utcnow
+from shopdesk_catalog import public as catalog
 
 MOVE_KINDS = ("receipt", "shipment", "adjustment", "transfer_out", "transfer_in", "count_variance", "return")
 RESERVATION_STATUSES = ("active", "released", "consumed", "expired")
@@ -67,7 +68,7 @@ class StockLevel(StoreScoped, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     variant_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("catalog_variants.id", ondelete="RESTRICT"), index=True)
+        sa.ForeignKey(catalog.VARIANT_ID, ondelete="RESTRICT"), index=True)
     warehouse_id: Mapped[int] = mapped_column(
         sa.ForeignKey("inventory_warehouses.id", ondelete="RESTRICT"), index=True)
     bin_id: Mapped[int | None] = mapped_column(sa.ForeignKey("inventory_bins.id", ondelete="SET NULL"))
@@ -99,7 +100,7 @@ class StockMove(StoreScoped, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     variant_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("catalog_variants.id", ondelete="RESTRICT"), index=True)
+        sa.ForeignKey(catalog.VARIANT_ID, ondelete="RESTRICT"), index=True)
     warehouse_id: Mapped[int] = mapped_column(
         sa.ForeignKey("inventory_warehouses.id", ondelete="RESTRICT"), index=True)
     kind: Mapped[str] = mapped_column(sa.String(20))
@@ -124,7 +125,7 @@ class Reservation(StoreScoped, Timestamps, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(sa.String(120), index=True)
     variant_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("catalog_variants.id", ondelete="RESTRICT"), index=True)
+        sa.ForeignKey(catalog.VARIANT_ID, ondelete="RESTRICT"), index=True)
     warehouse_id: Mapped[int] = mapped_column(
         sa.ForeignKey("inventory_warehouses.id", ondelete="RESTRICT"), index=True)
     quantity: Mapped[int] = mapped_column()
@@ -162,7 +163,7 @@ class TransferLine(StoreScoped, db.Model):
     transfer_id: Mapped[int] = mapped_column(
         sa.ForeignKey("inventory_transfers.id", ondelete="CASCADE"), index=True)
     variant_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("catalog_variants.id", ondelete="RESTRICT"), index=True)
+        sa.ForeignKey(catalog.VARIANT_ID, ondelete="RESTRICT"), index=True)
     quantity: Mapped[int] = mapped_column()
     received_quantity: Mapped[int] = mapped_column(default=0)
 
@@ -183,7 +184,7 @@ class CountSession(StoreScoped, Timestamps, db.Model):
         sa.ForeignKey("inventory_warehouses.id", ondelete="RESTRICT"), index=True)
     scope: Mapped[str] = mapped_column(sa.String(10), default="warehouse")
     category_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("catalog_categories.id", ondelete="SET NULL"))
+        sa.ForeignKey(catalog.CATEGORY_ID, ondelete="SET NULL"))
     abc_class: Mapped[str | None] = mapped_column(sa.String(1))
     blind: Mapped[bool] = mapped_column(default=False)
     status: Mapped[str] = mapped_column(sa.String(10), default="open", index=True)
@@ -208,7 +209,7 @@ class CountLine(StoreScoped, db.Model):
     session_id: Mapped[int] = mapped_column(
         sa.ForeignKey("inventory_count_sessions.id", ondelete="CASCADE"), index=True)
     variant_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("catalog_variants.id", ondelete="RESTRICT"), index=True)
+        sa.ForeignKey(catalog.VARIANT_ID, ondelete="RESTRICT"), index=True)
     expected: Mapped[int] = mapped_column()
     counted: Mapped[int | None] = mapped_column()
     unit_cost: Mapped[int] = mapped_column(sa.BigInteger, default=0)
@@ -228,7 +229,7 @@ class LeadTime(StoreScoped, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     variant_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("catalog_variants.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey(catalog.VARIANT_ID, ondelete="CASCADE"), index=True)
     days: Mapped[int] = mapped_column()
 
 
@@ -240,7 +241,7 @@ class SlowMoverNotice(StoreScoped, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     variant_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("catalog_variants.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey(catalog.VARIANT_ID, ondelete="CASCADE"), index=True)
     period: Mapped[str] = mapped_column(sa.String(7))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from shopdesk import audit
 from shopdesk.commerce import OutOfStock
 from shopdesk.db import db, lock_row
-from shopdesk_catalog.models import Variant
+from shopdesk_catalog.public import variant_ids_by_sku
 
 from . import stock
 from .models import Reservation, StockLevel
@@ -52,10 +52,6 @@ def demand(hooks) -> list:
     return sorted(found, key=lambda d: (d.since, d.reference))
 
 
-def _variant_ids(skus) -> dict[str, int]:
-    return dict(db.session.execute(sa.select(Variant.sku, Variant.id).where(Variant.sku.in_(set(skus)))).all())
-
-
 def _holds(reference, variant_id) -> bool:
     """Whether ``reference`` holds (or held) a reservation of the variant."""
     return db.session.scalar(sa.select(Reservation.id).filter_by(reference=reference, variant_id=variant_id)
@@ -65,7 +61,7 @@ def _holds(reference, variant_id) -> bool:
 def unreserved(hooks) -> list:
     """The demands with at least one line holding no reservation, each with only those lines."""
     items = demand(hooks)
-    ids = _variant_ids(line.sku for item in items for line in item.lines)
+    ids = variant_ids_by_sku(line.sku for item in items for line in item.lines)
     held = {}
     for reference, variant_id in db.session.execute(
             sa.select(Reservation.reference, Reservation.variant_id)
@@ -82,7 +78,7 @@ def unreserved(hooks) -> list:
 def reserve_one(settings: dict, item, lines) -> Outcome:
     """Reserve ``lines`` of one demand, line by line; audited. The caller commits."""
     outcome = Outcome(item.reference, item.label)
-    ids = _variant_ids(line.sku for line in lines)
+    ids = variant_ids_by_sku(line.sku for line in lines)
     for line in sorted(lines, key=lambda l: ids.get(l.sku, 0)):  # the lock order of reservations
         variant_id = ids.get(line.sku)
         if variant_id is None:

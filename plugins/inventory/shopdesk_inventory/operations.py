@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from shopdesk import audit
 from shopdesk.db import db, utcnow
+from shopdesk_catalog.public import variants_with_ids
 
 from .models import StockLevel, StockMove, Transfer, TransferLine, Warehouse
 from .stock import InvalidStockRequest, actor, post_move, variants_by_sku, warehouse_by_code
@@ -127,10 +128,7 @@ def cancel_transfer(transfer: Transfer) -> Transfer:
 
 
 def _variants_of(transfer):
-    from shopdesk_catalog.models import Variant
-
-    ids = [line.variant_id for line in transfer.lines]
-    return {v.id: v for v in db.session.scalars(sa.select(Variant).where(Variant.id.in_(ids)))}
+    return variants_with_ids(line.variant_id for line in transfer.lines)
 
 
 def create_warehouse(code: str, name: str, priority: int = 100, active: bool = True) -> Warehouse:

@@ -134,7 +134,7 @@ def dashboard_widgets(ctx, user):
     """The levels furthest below their reorder point, for those who may read stock."""
     if not allowed("inventory.read", ctx.store, user):
         return []
-    from shopdesk_catalog.models import Variant
+    from shopdesk_catalog.public import Variant
 
     from .models import StockLevel, Warehouse
 

@@ -21,7 +21,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from shopdesk.db import db, utcnow
-from shopdesk_catalog.models import Variant
+from shopdesk_catalog.public import Variant
 
 from .models import LeadTime, StockLevel, StockMove, Warehouse
 from .stock import watch_low

@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from shopdesk.commerce import Allocation, OutOfStock, Shortage
 from shopdesk.db import NoStoreContext, current_store_id, db, utcnow
 from shopdesk.events import emit
-from shopdesk_catalog.models import Variant
+from shopdesk_catalog.public import Variant, variants_with_skus
 
 from .models import Reservation, StockLevel, StockMove, Warehouse
 
@@ -46,7 +46,7 @@ def actor() -> str:
 
 def variants_by_sku(skus, field="sku") -> dict[str, Variant]:
     wanted = sorted(set(skus))
-    found = {v.sku: v for v in db.session.scalars(sa.select(Variant).where(Variant.sku.in_(wanted)))}
+    found = variants_with_skus(wanted)
     missing = [s for s in wanted if s not in found]
     if missing:
         raise InvalidStockRequest(field, f"Unknown SKU: {', '.join(missing)}")

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from shopdesk.db import db
-from shopdesk_catalog.models import Variant
+from shopdesk_catalog.public import skus_by_id
 
 from .models import Reservation, StockLevel, StockMove, Warehouse
 
@@ -37,7 +37,7 @@ def verify() -> list[Mismatch]:
     levels = {(r.variant_id, r.warehouse_id): (r.on_hand, r.reserved) for r in db.session.execute(
         sa.select(StockLevel.variant_id, StockLevel.warehouse_id, StockLevel.on_hand, StockLevel.reserved))}
     keys = set(moved) | set(held) | set(levels)
-    skus = dict(db.session.execute(sa.select(Variant.id, Variant.sku)).all())
+    skus = skus_by_id()
     codes = dict(db.session.execute(sa.select(Warehouse.id, Warehouse.code)).all())
     found = []
     for key in sorted(keys):

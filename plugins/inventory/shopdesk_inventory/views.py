@@ -14,7 +14,8 @@ from flask_babel import gettext
 from shopdesk.auth.permissions import allowed, requires
 from shopdesk.commerce import OutOfStock
 from shopdesk.db import db, utcnow
-from shopdesk_catalog.models import Category, Variant
+from shopdesk_catalog import public as catalog
+from shopdesk_catalog.public import Variant
 
 from . import analytics, counts, open_orders, operations, replenishment, stock
 from .models import CountSession, Reservation, StockLevel, StockMove, Transfer, Warehouse
@@ -229,8 +230,7 @@ def transfers():
 @requires("inventory.read")
 def transfer(transfer_id):
     found = db.one_or_404(sa.select(Transfer).filter_by(id=transfer_id))
-    skus = dict(db.session.execute(sa.select(Variant.id, Variant.sku).where(
-        Variant.id.in_([l.variant_id for l in found.lines]))).all())
+    skus = catalog.skus_by_id(l.variant_id for l in found.lines)
     return render_template("inventory/transfer.html", transfer=found, skus=skus, can_write=allowed("inventory.write"))
 
 
@@ -270,7 +270,7 @@ def count_list():
             db.session.commit()
         return redirect(url_for("inventory.count", count_id=session.id))
     found = db.session.scalars(sa.select(CountSession).order_by(CountSession.id.desc()).limit(200)).all()
-    categories = db.session.scalars(sa.select(Category).order_by(Category.name)).all()
+    categories = catalog.categories()
     return render_template("inventory/counts.html", sessions=found, warehouses=_warehouses(),
                            categories=categories, accuracy=analytics.count_accuracy(),
                            can_count=allowed("inventory.count"))

@@ -3,12 +3,11 @@ that stock is reserved, consumed and returned when an inventory plugin is enable
 
 import logging
 
-import sqlalchemy as sa
 from flask import current_app
 
 from shopdesk import hookimpl
 from shopdesk.db import db
-from shopdesk_catalog.models import Product, Variant
+from shopdesk_catalog import public as catalog
 
 from . import aftersales, lifecycle
 from .common import OrderError
@@ -50,20 +49,16 @@ SCRIPT = [
 
 
 def _variants():
-    found = db.session.scalars(sa.select(Variant).join(Product, Product.id == Variant.product_id)
-                               .where(Variant.price > 0, Product.status == "active")
-                               .order_by(Variant.id).limit(6)).all()
+    found = catalog.some_variants(6, priced=True, sellable=True)
     if found:
         return found
     # The catalog has nothing to sell yet (its own demo did not run): bring a few products.
     made = []
     for name, sku, price in [("Linen shirt", "DEMO-SHIRT", 3900), ("Canvas tote", "DEMO-TOTE", 1900),
                              ("Wool beanie", "DEMO-BEANIE", 2500)]:
-        product = Product(name=name, status="active")
-        product.variants.append(Variant(sku=sku, price=price, unit_cost=price // 2))
-        db.session.add(product)
+        product = catalog.create_product({"name": name, "status": "active", "variants": [
+            {"sku": sku, "price": price, "unit_cost": price // 2}]})
         made += product.variants
-    db.session.flush()
     return made
 
 

@@ -12,9 +12,8 @@ from marshmallow import ValidationError
 
 from shopdesk.db import db
 from shopdesk.money import Money
-from shopdesk_catalog.imports_files import UnreadableFile, format_of
-from shopdesk_catalog.imports_files import read_rows as read_file_rows
-from shopdesk_catalog.public import variants_by_sku
+from shopdesk_catalog.public import UnreadableFile, format_of, variants_by_sku
+from shopdesk_catalog.public import read_rows as read_file_rows
 
 from .common import OrderError
 from .intake import create_order, find_by_external_id, unsellable

@@ -12,6 +12,7 @@ from shopdesk.api import one_page, page_of_items, paginate, sync_filters
 from shopdesk.auth.permissions import requires
 from shopdesk.db import db, utcnow
 from shopdesk.idempotency import not_idempotent
+from shopdesk_catalog.public import Variant, get_variant, skus_by_id
 
 from . import changes, competitor_imports, competitors, engine, service
 from .models import (CompetitorImport, CompetitorPrice, CostPlusRule, PriceApproval, PriceList, PriceListItem,
@@ -132,8 +133,6 @@ class Items(MethodView):
     @paginate(api)
     def get(self, filters, list_id, pagination_parameters):
         """The list's prices, by SKU and minimum quantity (``updated_since`` for those changed)."""
-        from shopdesk_catalog.models import Variant
-
         service.price_list_or_404(list_id)
         query = (sync_filters(sa.select(PriceListItem), PriceListItem, filters).filter_by(price_list_id=list_id)
                  .join(Variant, Variant.id == PriceListItem.variant_id))
@@ -175,9 +174,7 @@ class ItemById(MethodView):
 
 
 def item_variant(item):
-    from shopdesk_catalog.models import Variant
-
-    return db.session.get(Variant, item.variant_id)
+    return get_variant(item.variant_id)
 
 
 @api.route("/price-lists/<int:list_id>/volume-breaks")
@@ -410,8 +407,6 @@ class CompetitorPrices(MethodView):
     @paginate(api)
     def get(self, filters, pagination_parameters):
         """Observed competitor prices, newest first (``sku`` to see one SKU's)."""
-        from shopdesk_catalog.models import Variant
-
         query = sa.select(CompetitorPrice, Variant.sku).join(Variant, Variant.id == CompetitorPrice.variant_id)
         if filters.get("sku"):
             query = query.where(Variant.sku == filters["sku"])
@@ -464,10 +459,7 @@ class CompetitorCsvImport(MethodView):
 
 
 def _skus_of(rows):
-    from shopdesk_catalog.models import Variant
-
-    skus = dict(db.session.execute(sa.select(Variant.id, Variant.sku)
-                                   .where(Variant.id.in_({r.variant_id for r in rows}))).all())
+    skus = skus_by_id(r.variant_id for r in rows)
     return [skus[r.variant_id] for r in rows]
 
 

@@ -22,8 +22,7 @@ from shopdesk import audit
 from shopdesk.db import db, utcnow
 from shopdesk.money import Money
 from shopdesk.stores import Store
-from shopdesk_catalog.events import emit_product
-from shopdesk_catalog.models import Category, Product, ProductTag, Variant
+from shopdesk_catalog import public as catalog
 
 from .models import PriceApproval, PriceList, PriceListItem, ScheduledChange
 from .rules import amount_text, margin_percent, minimum_price
@@ -222,7 +221,7 @@ def apply_due_changes(ctx=None, now: datetime | None = None) -> int:
                       finished_at=now if status == "done" else None):
             continue
         db.session.refresh(change)
-        variant = db.session.get(Variant, change.variant_id)
+        variant = catalog.get_variant(change.variant_id)
         write_list_price(change.price_list, variant, change.min_quantity, change.new_price,
                          f"scheduled change {change.id}")
         if finished:
@@ -236,7 +235,7 @@ def apply_due_changes(ctx=None, now: datetime | None = None) -> int:
         if not _claim(change.id, "active", "done", finished_at=now):
             continue
         db.session.refresh(change)
-        variant = db.session.get(Variant, change.variant_id)
+        variant = catalog.get_variant(change.variant_id)
         _restore(change, variant, change.previous_price)
         audit.record("pricing.change_ended", object_type="scheduled_change", object_id=change.id,
                      before={"price": change.new_price}, after={"price": change.previous_price, "status": "done"})
@@ -269,7 +268,7 @@ def current_price(approval: PriceApproval) -> int | None:
         item = find_item(approval.price_list_id, approval.variant_id, approval.min_quantity)
         return item.price if item is not None else None
     if approval.kind == "catalog_price":
-        return db.session.get(Variant, approval.variant_id).price
+        return catalog.get_variant(approval.variant_id).price
     return None
 
 
@@ -285,7 +284,7 @@ def decide(approval: PriceApproval, user, approve: bool):
         raise StaleApproval(approval, current_price(approval))
     approval.status = "approved" if approve else "rejected"
     approval.decided_by, approval.decided_at = email, utcnow()
-    variant = db.session.get(Variant, approval.variant_id)
+    variant = catalog.get_variant(approval.variant_id)
     change = db.session.get(ScheduledChange, approval.scheduled_change_id) if approval.scheduled_change_id else None
     if approve:
         if approval.kind == "list_price":
@@ -322,17 +321,14 @@ def withdraw(approval: PriceApproval, user):
 # --- catalog prices and bulk updates ------------------------------------------------------------
 
 
-def write_catalog_price(variant, price: int, reason: str, currency: str, *, announce: bool = True) -> bool:
-    """The catalog variant's own list price (the fallback when no price list has it). The
-    catalog's ``product.updated`` announces it, as it would a price changed in the catalog;
-    ``announce=False`` leaves that to a caller changing many variants. True if it changed."""
+def write_catalog_price(variant, price: int, reason: str, currency: str) -> bool:
+    """The catalog variant's own list price (the fallback when no price list has it), written
+    by the catalog, which announces it with its ``product.updated``; audited here with the
+    reason. True if it changed."""
     before = variant.price
-    if before == price:
+    if not catalog.set_variant_price(variant, price):
         return False
-    variant.price = price
     audit_price(variant, "catalog", 1, before, price, currency, reason)
-    if announce:
-        emit_product("product.updated", variant.product)
     return True
 
 
@@ -346,27 +342,16 @@ class BulkSelection:
     amount: int | None = None
 
 
-def _category_and_below(category_id):
-    parents = dict(db.session.execute(sa.select(Category.id, Category.parent_id)).all())
-    wanted = {category_id}
-    grew = True
-    while grew:
-        grew = False
-        for child, parent in parents.items():
-            if parent in wanted and child not in wanted:
-                wanted.add(child)
-                grew = True
-    return wanted
-
-
 def _selected_variants(selection: BulkSelection):
+    Variant, Product = catalog.Variant, catalog.Product
     query = sa.select(Variant).join(Product, Product.id == Variant.product_id).order_by(Variant.sku)
     if selection.category_id is not None:
-        query = query.where(Product.category_id.in_(_category_and_below(selection.category_id)))
+        query = query.where(Product.category_id.in_(catalog.category_and_below(selection.category_id)))
     if selection.brand_id is not None:
         query = query.where(Product.brand_id == selection.brand_id)
     if selection.tag_id is not None:
-        query = query.where(Product.id.in_(sa.select(ProductTag.product_id).filter_by(tag_id=selection.tag_id)))
+        tagged = sa.select(catalog.ProductTag.product_id).filter_by(tag_id=selection.tag_id)
+        query = query.where(Product.id.in_(tagged))
     return db.session.scalars(query).all()
 
 
@@ -416,9 +401,12 @@ def bulk_apply(settings, store, user, selection: BulkSelection):
                                      r["currency"]) for r in refused])
     price_list = db.session.get(PriceList, selection.price_list_id) if selection.price_list_id else None
     variants = {v.id: v for v in db.session.scalars(
-        sa.select(Variant).where(Variant.id.in_([r["variant_id"] for r in rows]))
-        .options(selectinload(Variant.product)))} if rows else {}
-    approvals, repriced = [], {}
+        sa.select(catalog.Variant).where(catalog.Variant.id.in_([r["variant_id"] for r in rows]))
+        .options(selectinload(catalog.Variant.product)))} if rows else {}
+    # Catalog prices change in one call: one product.updated per product, however many variants.
+    replaced = {} if price_list is not None else catalog.set_variant_prices(
+        [(variants[r["variant_id"]], r["new_price"]) for r in rows if r["verdict"] != "approval"])
+    approvals = []
     for row in rows:
         variant = variants[row["variant_id"]]
         if row["verdict"] == "approval":
@@ -429,10 +417,8 @@ def bulk_apply(settings, store, user, selection: BulkSelection):
                                        old_price=row["old_price"]))
         elif price_list is not None:
             write_list_price(price_list, variant, row["min_quantity"], row["new_price"], "bulk update")
-        elif write_catalog_price(variant, row["new_price"], "bulk update", store.currency, announce=False):
-            repriced[variant.product_id] = variant.product
-    for product in repriced.values():  # one product.updated per product, however many variants
-        emit_product("product.updated", product)
+        elif variant.id in replaced:
+            audit_price(variant, "catalog", 1, replaced[variant.id], row["new_price"], store.currency, "bulk update")
     audit.record("pricing.bulk_update", object_type="price_list" if price_list else "catalog",
                  object_id=price_list.id if price_list else None,
                  after={"rows": len(rows), "approvals": len(approvals),

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from shopdesk import audit
 from shopdesk.db import db
-from shopdesk_catalog.models import Variant
+from shopdesk_catalog.public import variant_ids_by_sku, variants_with_ids
 
 from .engine import current_prices
 from .models import CompetitorPrice
@@ -25,10 +25,6 @@ class CsvRejected(ValueError):
     def __init__(self, errors):
         self.errors = errors
         super().__init__(f"{len(errors)} bad row(s): nothing imported")
-
-
-def variant_by_sku(sku: str):
-    return db.session.scalar(sa.select(Variant).filter_by(sku=sku))
 
 
 def record_price(variant, competitor: str, price: int, currency: str, observed_at, source_url: str = ""):
@@ -67,7 +63,7 @@ def check_rows(rows: list[dict], currency: str, now, progress=None) -> list[dict
     for first in range(0, len(rows), CHECK_CHUNK):
         chunk = rows[first:first + CHECK_CHUNK]
         skus = {(r.get("sku") or "").strip() for r in chunk}
-        variants = dict(db.session.execute(sa.select(Variant.sku, Variant.id).where(Variant.sku.in_(skus))).all())
+        variants = variant_ids_by_sku(skus)
         for line, row in enumerate(chunk, start=first + 2):
             problems, checked = _check_row(row, variants, currency, now)
             errors += [{"line": line, "field": f, "message": m} for f, m in problems]
@@ -150,7 +146,7 @@ def positioning(store, settings, hooks=None):
         latest.setdefault(variant_id, {})[competitor.lower()] = price  # later rows win
     if not latest:
         return []
-    variants = {v.id: v for v in db.session.scalars(sa.select(Variant).where(Variant.id.in_(latest)))}
+    variants = variants_with_ids(latest)
     ours = current_prices(store, settings, {v.sku: v.id for v in variants.values()}, hooks=hooks)
     report = []
     for variant in sorted(variants.values(), key=lambda v: v.sku):

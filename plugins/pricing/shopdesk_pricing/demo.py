@@ -5,12 +5,11 @@ Store settings: rounding .99, minimum margin 20 %, margin guard ``approval``."""
 from datetime import timedelta
 from decimal import Decimal
 
-import sqlalchemy as sa
 from flask import current_app
 
 from shopdesk.db import db, utcnow
 from shopdesk.stores import configure_plugin
-from shopdesk_catalog.models import Variant
+from shopdesk_catalog import public as catalog
 
 from .changes import write_list_price
 from .models import CompetitorPrice, CostPlusRule, PriceApproval, PriceList, ScheduledChange, VolumeBreak
@@ -39,7 +38,7 @@ def load_demo(ctx):
         VolumeBreak(price_list_id=retail.id, min_quantity=10, discount_percent=Decimal(5)),
         CostPlusRule(scope="all", markup_percent=Decimal(MIN_MARGIN), mode="floor"),
     ])
-    variants = db.session.scalars(sa.select(Variant).where(Variant.price > 0).order_by(Variant.id).limit(8)).all()
+    variants = catalog.some_variants(8, priced=True)
     if not variants:
         return
     for variant in variants:

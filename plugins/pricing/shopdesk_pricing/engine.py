@@ -28,7 +28,7 @@ from flask import current_app, g, has_request_context
 from shopdesk.commerce import Adjustment, PricedLine, Quote, QuoteLine, Stage, TrailStep, apply_adjustments
 from shopdesk.db import UTCDateTime, db, utcnow
 from shopdesk.registry import PluginError
-from shopdesk_catalog.models import Category, Product, ProductTag, Tag, Variant
+from shopdesk_catalog.public import Product, ProductTag, Tag, Variant, category_parents
 
 from .models import CostPlusRule, PriceList, PriceListItem, VolumeBreak
 from .rules import ROUNDING_LABELS, amount_text, marked_up, percent_text, rounded
@@ -197,7 +197,7 @@ class CostPlus:
         self.rules = db.session.execute(_RULES).all()
         self.parents = {}
         if any(r.scope == "category" for r in self.rules):
-            self.parents = dict(db.session.execute(sa.select(Category.id, Category.parent_id)).all())
+            self.parents = category_parents()
 
     def _ancestry(self, category_id):
         chain, seen = [], set()

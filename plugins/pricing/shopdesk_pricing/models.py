@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shopdesk.db import StoreScoped, Timestamps, UTCDateTime, db
+from shopdesk_catalog import public as catalog
 
 COST_PLUS_SCOPES = ("all", "category", "brand", "tag")
 COST_PLUS_MODES = ("base", "floor")
@@ -57,7 +58,7 @@ class PriceListItem(StoreScoped, Timestamps, db.Model):
     price_list_id: Mapped[int] = mapped_column(
         sa.ForeignKey("pricing_lists.id", ondelete="CASCADE"), index=True)
     variant_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("catalog_variants.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey(catalog.VARIANT_ID, ondelete="CASCADE"), index=True)
     min_quantity: Mapped[int] = mapped_column(default=1)
     price: Mapped[int] = mapped_column(sa.BigInteger)
 
@@ -93,7 +94,7 @@ class ScheduledChange(StoreScoped, Timestamps, db.Model):
     price_list_id: Mapped[int] = mapped_column(
         sa.ForeignKey("pricing_lists.id", ondelete="CASCADE"), index=True)
     variant_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("catalog_variants.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey(catalog.VARIANT_ID, ondelete="CASCADE"), index=True)
     min_quantity: Mapped[int] = mapped_column(default=1)
     new_price: Mapped[int] = mapped_column(sa.BigInteger)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
@@ -119,11 +120,11 @@ class CostPlusRule(StoreScoped, Timestamps, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     scope: Mapped[str] = mapped_column(sa.String(10), default="all")
     category_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("catalog_categories.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey(catalog.CATEGORY_ID, ondelete="CASCADE"), index=True)
     brand_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("catalog_brands.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey(catalog.BRAND_ID, ondelete="CASCADE"), index=True)
     tag_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("catalog_tags.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey(catalog.TAG_ID, ondelete="CASCADE"), index=True)
     markup_percent: Mapped[Decimal] = mapped_column(sa.Numeric(7, 2))
     mode: Mapped[str] = mapped_column(sa.String(10), default="base")
     active: Mapped[bool] = mapped_column(default=True)
@@ -139,7 +140,7 @@ class PriceApproval(StoreScoped, Timestamps, db.Model):
     price_list_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("pricing_lists.id", ondelete="CASCADE"), index=True)
     variant_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("catalog_variants.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey(catalog.VARIANT_ID, ondelete="CASCADE"), index=True)
     min_quantity: Mapped[int] = mapped_column(default=1)
     scheduled_change_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("pricing_scheduled_changes.id", ondelete="CASCADE"), index=True)
@@ -164,7 +165,7 @@ class CompetitorPrice(StoreScoped, Timestamps, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     variant_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("catalog_variants.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey(catalog.VARIANT_ID, ondelete="CASCADE"), index=True)
     competitor: Mapped[str] = mapped_column(sa.String(120))
     price: Mapped[int] = mapped_column(sa.BigInteger)
     currency: Mapped[str] = mapped_column(sa.String(3))

@@ -7,7 +7,7 @@ from flask_smorest import abort
 
 from shopdesk import audit
 from shopdesk.db import db
-from shopdesk_catalog.models import Brand, Category, Tag, Variant
+from shopdesk_catalog import public as catalog
 
 from . import changes
 from .models import CostPlusRule, PriceList, VolumeBreak
@@ -19,7 +19,7 @@ def settings() -> dict:
 
 
 def variant_or_422(sku: str, field: str = "sku"):
-    variant = db.session.scalar(sa.select(Variant).filter_by(sku=sku))
+    variant = catalog.variant_with_sku(sku)
     if variant is None:
         abort(422, errors={field: [f"Unknown SKU: {sku}"]})
     return variant
@@ -43,16 +43,17 @@ def refuse_margin(exc: changes.MarginRefused):
 
 def check_references(data: dict):
     """Ids a body names must be this store's: 422 naming the field otherwise."""
-    for field, model in (("category_id", Category), ("brand_id", Brand), ("tag_id", Tag)):
+    for field, found in (("category_id", catalog.get_category), ("brand_id", catalog.get_brand),
+                         ("tag_id", catalog.get_tag)):
         value = data.get(field)
-        if value is not None and db.session.scalar(sa.select(model.id).filter_by(id=value)) is None:
+        if value is not None and found(value) is None:
             abort(422, errors={field: [f"No {field[:-3]} {value} in this store."]})
     if data.get("price_list_id") is not None:
         price_list_or_422(data["price_list_id"])
 
 
 def approval_dict(approval) -> dict:
-    variant = db.session.get(Variant, approval.variant_id)
+    variant = catalog.get_variant(approval.variant_id)
     return {c: getattr(approval, c) for c in (
         "id", "kind", "price_list_id", "variant_id", "min_quantity", "scheduled_change_id", "old_price",
         "new_price", "unit_cost", "minimum_price", "status", "requested_by", "decided_by", "decided_at",
@@ -61,14 +62,14 @@ def approval_dict(approval) -> dict:
 
 
 def item_dict(item) -> dict:
-    variant = db.session.get(Variant, item.variant_id)
+    variant = catalog.get_variant(item.variant_id)
     return {"id": item.id, "price_list_id": item.price_list_id, "variant_id": item.variant_id,
             "sku": variant.sku, "min_quantity": item.min_quantity, "price": item.price,
             "updated_at": item.updated_at}
 
 
 def change_dict(change) -> dict:
-    variant = db.session.get(Variant, change.variant_id)
+    variant = catalog.get_variant(change.variant_id)
     return {c: getattr(change, c) for c in (
         "id", "price_list_id", "variant_id", "min_quantity", "new_price", "starts_at", "ends_at", "note",
         "status", "previous_price", "applied_at", "finished_at", "updated_at")} | {"sku": variant.sku}
@@ -123,7 +124,7 @@ def change_price_list(price_list, changes_: dict):
 def delete_price_list(price_list):
     """Delete a list with its prices; each price removed is audited like any price change."""
     for item in list(price_list.items):
-        changes.remove_list_price(item, db.session.get(Variant, item.variant_id), "list deleted")
+        changes.remove_list_price(item, catalog.get_variant(item.variant_id), "list deleted")
     audit.record("pricing.list_deleted", object_type="price_list", object_id=price_list.id,
                  before=list_audit(price_list))
     db.session.delete(price_list)

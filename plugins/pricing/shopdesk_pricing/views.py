@@ -17,7 +17,8 @@ from werkzeug.exceptions import HTTPException
 from shopdesk.auth.permissions import allowed, requires
 from shopdesk.commerce import StockLine
 from shopdesk.db import db, utcnow
-from shopdesk_catalog.models import Brand, Category, Tag, Variant
+from shopdesk_catalog import public as catalog
+from shopdesk_catalog.public import Variant
 
 from . import changes, competitor_imports, competitors, engine, service
 from .models import CompetitorImport, CompetitorPrice, CostPlusRule, PriceApproval, PriceList, PriceListItem, ScheduledChange, VolumeBreak
@@ -76,9 +77,7 @@ def api_error(exc: HTTPException):
 
 
 def lookups():
-    return {"categories": db.session.scalars(sa.select(Category).order_by(Category.name)).all(),
-            "brands": db.session.scalars(sa.select(Brand).order_by(Brand.name)).all(),
-            "tags": db.session.scalars(sa.select(Tag).order_by(Tag.name)).all(),
+    return {"categories": catalog.categories(), "brands": catalog.brands(), "tags": catalog.tags(),
             "price_lists": db.session.scalars(sa.select(PriceList).order_by(PriceList.name)).all()}
 
 
@@ -191,7 +190,7 @@ def set_price(list_id):
 @requires("pricing.write")
 def delete_item(list_id, item_id):
     item = db.one_or_404(sa.select(PriceListItem).filter_by(id=item_id, price_list_id=list_id))
-    changes.remove_list_price(item, db.session.get(Variant, item.variant_id))
+    changes.remove_list_price(item, catalog.get_variant(item.variant_id))
     db.session.commit()
     flash(gettext("Price removed."), "success")
     return redirect(url_for("pricing.price_list", list_id=list_id))

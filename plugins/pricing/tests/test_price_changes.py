@@ -10,7 +10,7 @@ from shopdesk.audit import AuditEntry
 from shopdesk.db import utcnow
 from shopdesk.events import OutboxEvent
 from shopdesk.stores import use_store
-from shopdesk_catalog.models import Variant
+from shopdesk_catalog.public import Variant
 from shopdesk_pricing.changes import apply_due_changes
 from shopdesk_pricing.models import PriceListItem
 
@@ -249,6 +249,22 @@ def test_a_bulk_update_crossing_the_guard_is_refused_whole_or_sent_for_approval(
     configure(min_margin_percent=20, margin_guard="approval")
     result = client.post("/api/v1/pricing/bulk-updates", json=body).json
     assert len(result["approvals"]) == 3 and price_changes(db, store) == []
+
+
+def test_an_approved_catalog_price_is_written_by_the_catalog_and_announced_once(client, approver, db, store,
+                                                                               shop, configure):
+    configure(min_margin_percent=20, margin_guard="approval")
+    body = {"category_id": shop.kitchen, "percent": "-60"}  # MUG-1 8.00 → 3.20, under 3.00 + 20 %
+    approval = client.post("/api/v1/pricing/bulk-updates", json=body).json["approvals"][0]
+    approved = approver.post(f"/api/v1/pricing/approvals/{approval['id']}/approve")
+    assert approved.status_code == 200, approved.json
+    with use_store(store):
+        assert db.session.get(Variant, shop.variants["MUG-1"]).price == 320
+        announced = db.session.scalars(sa.select(OutboxEvent.payload).filter_by(name="product.updated")).all()
+    assert [p["skus"] for p in announced] == [["MUG-1"]]
+    assert price_changes(db, store) == [(800, 320, "MUG-1")]
+    entry = db.session.scalars(sa.select(AuditEntry).filter_by(action="pricing.price_changed")).one()
+    assert (entry.after["price_list"], entry.after["reason"]) == ("catalog", f"approval {approval['id']}")
 
 
 def test_bulk_update_input_is_checked(client, shop):

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from shopdesk import audit
 from shopdesk.db import db
 
-from .errors import CatalogError
-from .models import Brand, Category, Product, ProductTag, Tag
+from ..errors import CatalogError
+from ..models import Brand, Category, Product, ProductTag, Tag
 
 SHOWN_NAMES = 5  # how many clashing names a refusal lists before "and N more"
 

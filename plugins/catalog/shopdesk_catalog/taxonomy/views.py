@@ -9,9 +9,9 @@ from flask_babel import gettext as _
 from shopdesk.auth.permissions import requires
 from shopdesk.db import db
 
-from . import products, taxonomy
-from .errors import CatalogError
-from .models import Brand, Category, Product, Tag
+from .. import products, taxonomy
+from ..errors import CatalogError
+from ..models import Brand, Category, Product, Tag
 
 bp = Blueprint("catalog_taxonomy", __name__, url_prefix="/catalog", template_folder="templates")
 

@@ -19,10 +19,10 @@ from shopdesk.api import one_page, paginate
 from shopdesk.auth.permissions import requires
 from shopdesk.db import db
 
-from . import imports
+from .. import imports
+from ..models import IMPORT_STATUSES, PRODUCT_STATUSES, ImportRun
 from .exports import export
-from .imports_files import CSV_MEDIA_TYPE, FORMATS, XLSX_MEDIA_TYPE, UnreadableFile, format_of
-from .models import IMPORT_STATUSES, PRODUCT_STATUSES, ImportRun
+from .files import CSV_MEDIA_TYPE, FORMATS, XLSX_MEDIA_TYPE, UnreadableFile, format_of
 
 api = Blueprint("catalog_imports_api", __name__, url_prefix="/catalog",
                 description="Import and export products and variants as CSV or XLSX.")

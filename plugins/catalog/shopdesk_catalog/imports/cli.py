@@ -8,9 +8,9 @@ import click
 from shopdesk.db import db
 from shopdesk.stores import get_store, use_store
 
-from . import imports
+from .. import imports
 from .exports import export
-from .imports_files import UnreadableFile, format_of
+from .files import UnreadableFile, format_of
 
 SHOWN_PROBLEMS = 100  # the rest are in the run's report (page or API)
 

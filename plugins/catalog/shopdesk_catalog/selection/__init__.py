@@ -31,9 +31,9 @@ import sqlalchemy as sa
 from shopdesk import audit
 from shopdesk.db import db, lock_row, utcnow
 
-from .errors import CatalogError
-from .models import Candidate
-from .settings import CatalogSettings
+from ..errors import CatalogError
+from ..models import Candidate
+from ..settings import CatalogSettings
 
 FACTORS = ("demand", "search", "feedback", "margin", "price")
 EVIDENCE_FIELDS = ("expected_demand", "search_interest", "feedback_rating", "feedback_count", "supplier_cost",
@@ -175,7 +175,7 @@ def _clean(data: dict) -> dict:
     if isinstance(data.get("name"), str):
         data["name"] = data["name"].strip()
     if data.get("category_id"):
-        from .taxonomy import get_category
+        from ..taxonomy import get_category
 
         get_category(data["category_id"])
     return data
@@ -255,7 +255,7 @@ def promote_candidate(candidate_id: int, sku: str, settings: dict, *, price: int
     The candidate row is locked first, so two promotions of one candidate cannot both pass:
     the second is refused with 409. The caller commits (``products.write``).
     """
-    from .products import create_product  # the one path that writes products
+    from ..products import create_product  # the one path that writes products
 
     lock_row(Candidate, candidate_id)
     candidate = db.session.scalar(sa.select(Candidate).filter_by(id=candidate_id)

@@ -12,11 +12,11 @@ import sqlalchemy as sa
 from shopdesk import audit
 from shopdesk.db import db
 
-from . import imports_values as values
-from .imports_files import write_csv, write_xlsx
-from .imports_rows import COLUMNS, TRANSLATED
-from .models import Brand, Category, Product, ProductTag, ProductTranslation, Tag, Variant
-from .schemas import may_see_costs
+from ..models import Brand, Category, Product, ProductTag, ProductTranslation, Tag, Variant
+from ..schemas import may_see_costs
+from . import values
+from .files import write_csv, write_xlsx
+from .rows import COLUMNS, TRANSLATED
 
 
 def export_rows(status: str | None = None, currency: str = "USD") -> Iterator[list]:

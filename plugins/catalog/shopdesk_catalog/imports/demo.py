@@ -3,10 +3,10 @@ one bad row, so the Import page shows a report with a problem to fix."""
 
 from shopdesk.money import Money
 
-from . import imports
-from .imports_files import write_csv
-from .imports_rows import COLUMNS
-from .imports_values import format_money
+from .. import imports
+from .files import write_csv
+from .rows import COLUMNS
+from .values import format_money
 
 SCALE = {"TWD": 30, "JPY": 150, "CNY": 7, "HKD": 8}
 

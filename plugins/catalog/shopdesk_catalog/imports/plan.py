@@ -27,8 +27,8 @@ import sqlalchemy as sa
 
 from shopdesk.db import db
 
-from .imports_rows import Row
-from .models import Brand, Category, Product, ProductTag, ProductTranslation, Tag, Variant
+from ..models import Brand, Category, Product, ProductTag, ProductTranslation, Tag, Variant
+from .rows import Row
 
 PRODUCT_FIELD_COLUMNS = {"status": "status", "category": "category", "brand": "brand", "tags": "tags",
                          "description": "description", "translation_zh_Hant": "name_zh_Hant",

@@ -14,9 +14,9 @@ from shopdesk.api import paginate, sort_argument
 from shopdesk.auth.permissions import requires
 from shopdesk.db import db
 
-from . import selection
-from .errors import CatalogError, api_refuse
-from .models import CANDIDATE_STATUSES, Candidate
+from .. import selection
+from ..errors import CatalogError, api_refuse
+from ..models import CANDIDATE_STATUSES, Candidate
 
 api = Blueprint("catalog_selection_api", __name__, url_prefix="/catalog/candidates",
                 description="Product selection: candidates, their evidence, score and promotion to products.")
@@ -226,7 +226,7 @@ class PromoteCandidate(MethodView):
             api_refuse(exc)
         except sa.exc.IntegrityError:
             db.session.rollback()
-            from .products import sku_clash
+            from ..products import sku_clash
 
             api_refuse(sku_clash(sku, "sku"))
         return present(promoted, current)

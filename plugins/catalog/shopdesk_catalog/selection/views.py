@@ -14,10 +14,10 @@ from shopdesk.auth.permissions import allowed, requires
 from shopdesk.db import db
 from shopdesk.money import Money
 
-from . import selection, taxonomy
-from .errors import CatalogError
-from .models import CANDIDATE_STATUSES, Candidate, Product
-from .selection_forms import CandidateForm, PromoteForm, RejectForm
+from .. import selection, taxonomy
+from ..errors import CatalogError
+from ..models import CANDIDATE_STATUSES, Candidate, Product
+from .forms import CandidateForm, PromoteForm, RejectForm
 
 bp = Blueprint("catalog_selection", __name__, url_prefix="/catalog/selection", template_folder="templates")
 

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from shopdesk.db import db, utcnow
 from shopdesk.events import emit_many
 
-from .imports_plan import Plan, Store
-from .models import Brand, Category, Product, ProductTag, ProductTranslation, Tag, Variant
+from ..models import Brand, Category, Product, ProductTag, ProductTranslation, Tag, Variant
+from .plan import Plan, Store
 
 BATCH = 5000
 

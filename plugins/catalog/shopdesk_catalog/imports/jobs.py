@@ -1,6 +1,6 @@
 """The background job that imports large files uploaded on the Import page or the API."""
 
-from . import imports
+from .. import imports
 
 
 def process_queued_imports(ctx):

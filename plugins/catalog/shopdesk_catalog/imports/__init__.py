@@ -1,8 +1,8 @@
 """Importing a product file: one :class:`ImportRun` from upload to report.
 
-A run reads the file, checks every row (``imports_rows``), checks the rows against each other
-and the store (``imports_plan``), then, unless it is a dry run, writes in bulk
-(``imports_write``) in one transaction:
+A run reads the file, checks every row (:mod:`.rows`), checks the rows against each other
+and the store (:mod:`.plan`), then, unless it is a dry run, writes in bulk
+(:mod:`.write`) in one transaction:
 
 * ``all_or_nothing``: one bad row and nothing is written (the run is ``failed``);
 * ``valid_rows``: the good rows are written, the bad ones are reported.
@@ -22,11 +22,11 @@ from flask import current_app
 from shopdesk import audit
 from shopdesk.db import db, utcnow
 
-from .imports_files import UnreadableFile, count_rows, read_rows
-from .imports_plan import Store, plan_import
-from .imports_rows import COLUMNS, header_positions, parse_row
-from .imports_write import write_plan
-from .models import ImportRun
+from ..models import ImportRun
+from .files import UnreadableFile, count_rows, read_rows
+from .plan import Store, plan_import
+from .rows import COLUMNS, header_positions, parse_row
+from .write import write_plan
 
 MODES = ("all_or_nothing", "valid_rows")
 MAX_ERRORS = 100_000  # a report larger than this is cut, and says so

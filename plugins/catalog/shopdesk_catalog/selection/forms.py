@@ -12,7 +12,7 @@ from wtforms import DecimalField, IntegerField, SelectField, StringField, Submit
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from .imports_values import BadValue, parse_money
+from ..imports.values import BadValue, parse_money
 
 
 class MoneyField(DecimalField):

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from shopdesk.db import db
 from shopdesk.money import Money
 
-from . import selection
-from .models import Category
+from .. import selection
+from ..models import Category
 
 SCALE = {"TWD": 30, "JPY": 150, "CNY": 7, "HKD": 8}  # as the product demo: realistic prices elsewhere
 

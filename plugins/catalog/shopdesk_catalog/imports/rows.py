@@ -7,8 +7,8 @@ variant or product gets the default, an existing one keeps what it has.
 
 from dataclasses import dataclass, field
 
-from . import imports_values as values
-from .models import PRODUCT_STATUSES
+from ..models import PRODUCT_STATUSES
+from . import values
 
 TRANSLATED = ("zh_Hant", "zh_Hans")
 COLUMNS = (

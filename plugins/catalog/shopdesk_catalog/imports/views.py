@@ -19,11 +19,11 @@ from wtforms.fields.choices import SelectChoice
 from shopdesk.auth.permissions import allowed, requires
 from shopdesk.db import db
 
-from . import imports
-from .imports_api import export_response, start
-from .imports_files import FORMATS, UnreadableFile, format_of
-from .imports_rows import COLUMNS, REQUIRED
-from .models import PRODUCT_STATUSES, ImportRun
+from .. import imports
+from ..models import PRODUCT_STATUSES, ImportRun
+from .api import export_response, start
+from .files import FORMATS, UnreadableFile, format_of
+from .rows import COLUMNS, REQUIRED
 
 bp = Blueprint("catalog_imports", __name__, url_prefix="/catalog/imports", template_folder="templates")
 
