@@ -1,25 +1,14 @@
 """The module the ``shopdesk.plugins`` entry point names: the manifest and the hooks.
 
 See docs/plugins.md in the Shopdesk repository for every step, and docs/hooks.md for
-every hook.
+every hook. What the plugin contributes is declared in the manifest; hookimpls are for behaviour.
 """
 
 from marshmallow import Schema, fields, validate
 
-import shopdesk
-from shopdesk import hookimpl
-from shopdesk.auth.permissions import Permission, allowed
-from shopdesk.ui import NavItem
+from shopdesk.plugin import Manifest, NavItem, Permission, hookimpl
 
 from .views import bp
-
-manifest = shopdesk.Manifest(
-    name="myplugin",
-    label="My plugin",
-    description="A template to copy: one settings field, one page, one navigation item.",
-    requires=(),
-    host=">=0.1,<1",
-)
 
 
 class Settings(Schema):
@@ -28,25 +17,21 @@ class Settings(Schema):
         metadata={"description": "What the page says first."})
 
 
-@hookimpl
-def register_permissions():
+manifest = Manifest(
+    name="myplugin",
+    label="My plugin",
+    description="A template to copy: one settings field, one page, one navigation item.",
+    requires=(),
+    host=">=0.1,<1",
     # Name, English label, Traditional Chinese label. A *.read permission goes to the
     # manager, operator and viewer roles by default; pass roles=(...) to choose.
-    return [Permission("myplugin.read", "See the My plugin page", "檢視「我的外掛」頁面")]
-
-
-@hookimpl
-def settings_schema():
-    return Settings
+    permissions=[Permission("myplugin.read", "See the My plugin page", "檢視「我的外掛」頁面")],
+    settings=Settings,
+    # Shown only to members who hold the permission: no link to a page they cannot open.
+    nav=[NavItem(label="My plugin", endpoint="myplugin.index", icon="puzzle", permission="myplugin.read")],
+)
 
 
 @hookimpl
 def register_blueprints():
     return [bp]
-
-
-@hookimpl
-def nav_items(ctx, user):
-    if not allowed("myplugin.read", ctx.store, user):  # no link to a page they cannot open
-        return []
-    return [NavItem(label="My plugin", endpoint="myplugin.index", icon="puzzle")]

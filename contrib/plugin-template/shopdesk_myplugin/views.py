@@ -1,8 +1,8 @@
 """The plugin's pages: mounted by the host under /s/<store>/myplugin/."""
 
-from flask import Blueprint, g, render_template
+from flask import Blueprint, render_template
 
-from shopdesk.auth.permissions import requires
+from shopdesk.plugin import plugin_settings, requires
 
 bp = Blueprint("myplugin", __name__, url_prefix="/myplugin", template_folder="templates")
 
@@ -10,5 +10,4 @@ bp = Blueprint("myplugin", __name__, url_prefix="/myplugin", template_folder="te
 @bp.route("/")
 @requires("myplugin.read")
 def index():
-    settings = g.hooks.context("myplugin").settings
-    return render_template("myplugin/index.html", greeting=settings["greeting"])
+    return render_template("myplugin/index.html", greeting=plugin_settings("myplugin")["greeting"])
