@@ -112,3 +112,33 @@ def test_two_plugins_owning_the_same_key_are_not_enabled_together(app, db, bare_
         enable_plugin(registry, bare_store, name)
     with pytest.raises(PluginStateError, match="'ecpay' already answers 'carrier_codes:ecpay'"):
         enable_plugin(registry, bare_store, "ecpay_copy")
+
+
+# --- tracing: every plugin call goes through one invoker ---------------------------------------
+
+COUNTER = make_plugin("counter", nav_items=lambda ctx, user: [],
+                      reserve_stock=lambda ctx, reference, lines: ["reserved"])
+
+
+def test_plugin_calls_are_traced_with_their_time_when_asked(monkeypatch, caplog):
+    from shopdesk.registry import Registry
+
+    monkeypatch.setenv("SHOPDESK_TRACE_PLUGINS", "1")
+    registry = Registry.load(entry_points=[], objects=[COUNTER])
+    caplog.set_level("INFO", logger="shopdesk.plugins.trace")
+    registry.each("nav_items", ctx=None, user=None)
+    assert registry.execute("reserve_stock", registry.pm.hook.reserve_stock.get_hookimpls(),
+                            {"ctx": None, "reference": "r", "lines": []}, True) == ["reserved"]
+    traced = [record.getMessage() for record in caplog.records]
+    assert len(traced) == 2 and traced[0].startswith("plugin counter hook nav_items ")
+    assert traced[1].startswith("plugin counter hook reserve_stock ") and traced[1].endswith(" ms")
+
+
+def test_nothing_is_traced_by_default(monkeypatch, caplog):
+    from shopdesk.registry import Registry
+
+    monkeypatch.delenv("SHOPDESK_TRACE_PLUGINS", raising=False)
+    registry = Registry.load(entry_points=[], objects=[COUNTER])
+    caplog.set_level("INFO", logger="shopdesk.plugins.trace")
+    registry.each("nav_items", ctx=None, user=None)
+    assert caplog.records == []

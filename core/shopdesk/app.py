@@ -129,7 +129,7 @@ def create_app(config: dict | None = None, *, plugins=(), entry_points=None) -> 
     kit.init_app(app)  # Refusal answered for the API and pages; page slots for templates
     init_limits(app)  # last: the API limit counts per caller, once the caller is authenticated
 
-    registry.pm.hook.app_ready.call_historic(kwargs={"app": app})
+    registry.each("app_ready", app=app)
     return app
 
 

@@ -9,6 +9,8 @@ unknown hook, wrong arguments) are different: they fail start-up, naming plugin 
 
 import difflib
 import logging
+import os
+import time
 from dataclasses import dataclass, field
 from types import ModuleType
 from importlib.metadata import entry_points as _entry_points
@@ -22,8 +24,34 @@ from . import Manifest, __version__, hookspecs
 from .declarations import DeclarationError, PluginObject, plugin_object
 
 log = logging.getLogger(__name__)
+trace_log = logging.getLogger("shopdesk.plugins.trace")
 
 ENTRY_POINT_GROUP = "shopdesk.plugins"
+
+
+def hook_executor(pm: pluggy.PluginManager, trace: bool = False):
+    """The one function every hook call of the host goes through: ``(hook, impls, kwargs,
+    firstresult)`` as pluggy's own callers use it. With ``trace`` (``SHOPDESK_TRACE_PLUGINS=1``)
+    each implementation's call is logged with its plugin, hook and time."""
+    if not trace:
+        return pm._hookexec  # what pluggy's own HookCaller calls: firstresult, order, errors alike
+
+    def traced(hook, impls, kwargs, firstresult):
+        results = []
+        for impl in reversed(impls):  # pluggy calls the last registered first
+            started = time.perf_counter()
+            try:
+                value = impl.function(*[kwargs[name] for name in impl.argnames])
+            finally:
+                trace_log.info("plugin %s hook %s %.3f ms", impl.plugin_name, hook,
+                               (time.perf_counter() - started) * 1000)
+            if value is not None:
+                results.append(value)
+                if firstresult:
+                    return value
+        return None if firstresult else results
+
+    return traced
 
 
 class PluginError(RuntimeError):
@@ -234,6 +262,7 @@ class Registry:
     def __init__(self, infos: list[PluginInfo]):
         self.pm = pluggy.PluginManager("shopdesk")
         self.pm.add_hookspecs(hookspecs)
+        self.execute = hook_executor(self.pm, trace=os.environ.get("SHOPDESK_TRACE_PLUGINS", "") not in ("", "0"))
         self.plugins: dict[str, PluginInfo] = {}
         for info in infos:
             # A duplicate name keeps the first entry for listing; both carry the error.
@@ -327,7 +356,8 @@ class Registry:
                 args = dict(kwargs)
                 if context is not None:
                     args["ctx"] = context(impl.plugin_name)
-                value = impl.function(*[args[a] for a in impl.argnames])
+                found = self.execute(hook, [impl], args, False)
+                value = found[0] if found else None
             except Exception as exc:
                 if not isolate:
                     raise PluginError(f"plugin '{impl.plugin_name}' failed in hook '{hook}': {exc}") from exc
@@ -382,13 +412,13 @@ class StoreHookCaller:
 
     __slots__ = ("name", "spec", "_impls", "_hookexec", "_firstresult")
 
-    def __init__(self, pm: pluggy.PluginManager, name: str, removed: list):
-        subset = pm.subset_hook_caller(name, removed)
+    def __init__(self, registry: "Registry", name: str, removed: list):
+        subset = registry.pm.subset_hook_caller(name, removed)
         self.name = name
         self.spec = subset.spec
         self._impls = subset.get_hookimpls()
         self._firstresult = bool(self.spec and self.spec.opts.get("firstresult"))
-        self._hookexec = pm._hookexec  # what pluggy's own HookCaller calls
+        self._hookexec = registry.execute
 
     def __call__(self, **kwargs):
         return self._hookexec(self.name, self._impls, kwargs, self._firstresult)
@@ -432,7 +462,7 @@ class StoreHooks:
         callers = self._state.callers
         caller = callers.get(hook)
         if caller is None:
-            caller = callers[hook] = StoreHookCaller(self.registry.pm, hook, self._state.removed)
+            caller = callers[hook] = StoreHookCaller(self.registry, hook, self._state.removed)
         self.__dict__[hook] = caller
         return caller
 
@@ -463,7 +493,7 @@ class StoreHooks:
         if not impls:
             return None
         args = dict(kwargs, ctx=self.context(impls[0].plugin_name))
-        return impls[0].function(*[args[a] for a in impls[0].argnames])
+        return self.registry.execute(hook, impls[:1], args, True)
 
     def owns(self, hook: str) -> bool:
         """Whether an enabled plugin answers ``hook`` in this store."""
