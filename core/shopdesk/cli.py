@@ -22,6 +22,7 @@ from .checks import check_plugin
 from .db import db
 from .kit import Refusal
 from .demo import ensure_admin, load_demo
+from .reference import docs_group
 from .registry import PluginError
 from .scheduler import jobs_group, run_command, scheduler_command
 from .stores import (GlobalPluginSettings, PluginStateError, Store, StorePlugin, configure_plugin,
@@ -68,7 +69,7 @@ class OneLineError(click.UsageError):
 
 
 # Commands (and groups: every command under them) that run on a database without the schema.
-SCHEMA_NOT_NEEDED = frozenset({"db", "plugins list", "plugins check", "events docs", "openapi", "routes", "shell",
+SCHEMA_NOT_NEEDED = frozenset({"db", "docs", "plugins list", "plugins check", "events docs", "openapi", "routes", "shell",
                                "limiter", "run"})  # run: the server starts, /readyz says what is pending
 
 
@@ -110,7 +111,7 @@ class ShopdeskGroup(FlaskGroup):
 
 cli = ShopdeskGroup(create_app=create_app, name="shopdesk", add_version_option=False,
                     help="Shopdesk back-office: database, stores, plugins, demo, users and the server.")
-for _command in (run_command, scheduler_command, jobs_group):
+for _command in (run_command, scheduler_command, jobs_group, docs_group):
     cli.add_command(_command)  # `run` replaced by one that can start the scheduler in-process
 
 # --- db ----------------------------------------------------------------------------------

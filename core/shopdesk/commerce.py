@@ -144,6 +144,8 @@ class Allocation:
 
 @dataclass(frozen=True)
 class Shortage:
+    """One SKU an ``OutOfStock`` is short of: how many were asked for and how many are available."""
+
     sku: str
     requested: int
     available: int
@@ -175,6 +177,8 @@ class OutOfStock(Exception):
 
 @dataclass(frozen=True)
 class OrderLineSnapshot:
+    """One line of an :class:`OrderSnapshot`: SKU, quantity and money in minor units."""
+
     sku: str
     quantity: int
     unit_price: int

@@ -28,6 +28,7 @@ NAMING_CONVENTION = {
 
 
 def utcnow() -> datetime:
+    """Now, timezone-aware in UTC: what every timestamp column stores."""
     return datetime.now(timezone.utc)
 
 
@@ -59,6 +60,8 @@ class Base(DeclarativeBase):
 
 
 class Timestamps:
+    """Mixin: ``created_at`` and ``updated_at`` (UTC), set by the database session on insert and update."""
+
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -100,6 +100,7 @@ def init_i18n(app):
 
 
 def current_locale() -> str:
+    """The reader's language: ``en``, ``zh_Hant`` or ``zh_Hans``."""
     return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
 
 

@@ -15,6 +15,8 @@ class CurrencyMismatch(ValueError):
 
 @dataclass(frozen=True, order=False)
 class Money:
+    """An amount in integer minor units of an ISO 4217 currency; format it with the ``money`` filter."""
+
     amount: int  # minor units, as many as ISO 4217 gives the currency (cents for USD)
     currency: str
 

@@ -16,6 +16,8 @@ from .db import UTCDateTime, Timestamps, current_store_id, db, utcnow
 
 
 class Store(Timestamps, db.Model):
+    """A shop: its slug (in URLs and the Shopdesk-Store header), currency, language and time zone."""
+
     __tablename__ = "stores"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -70,6 +72,7 @@ def use_store(store):
 
 
 def get_store(slug: str) -> Store:
+    """The store with this slug; ``PluginStateError`` when there is none."""
     store = db.session.scalar(sa.select(Store).filter_by(slug=slug))
     if store is None:
         raise PluginStateError(f"no store with slug '{slug}'")
@@ -97,6 +100,7 @@ def create_store(slug: str, name: str, currency: str = "USD", locale: str = "en"
 
 
 def enabled_plugins(store) -> set[str]:
+    """Names of the plugins enabled in ``store``."""
     rows = db.session.scalars(
         sa.select(StorePlugin.plugin).filter_by(store_id=store.id, enabled=True)
     )

@@ -48,6 +48,8 @@ class Page:
 
 @dataclass
 class Listing:
+    """A list's filters (a marshmallow schema with a ``sort`` field), its select and its sort columns."""
+
     schema: type  # marshmallow schema of the filters and a ``sort`` field (api.sort_argument)
     select: Callable[[dict], Any]  # the loaded filters -> a select of the rows
     sorts: dict  # sort name -> column; must hold "id", which breaks ties
