@@ -117,7 +117,7 @@ def only_required_plugins(module: Module, plugins: dict[str, Plugin]) -> list[st
 
 
 # Plugins still being moved onto shopdesk.plugin (issue 13); each leaves this set when it is.
-NOT_YET_ON_THE_PLUGIN_API = {"catalog", "inventory", "orders", "pricing", "notes"}
+NOT_YET_ON_THE_PLUGIN_API = {"inventory", "orders", "pricing", "notes"}
 
 
 def only_the_plugin_api(module: Module, plugins: dict[str, Plugin]) -> list[str]:

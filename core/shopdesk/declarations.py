@@ -28,6 +28,8 @@ class PluginObject:
     def __init__(self, module, generated: dict):
         self.plugin_module = module
         self.__name__ = module.__name__ if isinstance(module, ModuleType) else type(module).__module__
+        # pluggy (1.7) finds hookimpls with inspect.getattr_static, which never sees __getattr__
+        self.__dict__.update({name: getattr(module, name) for name in dir(module) if _implements(module, name)})
         self.__dict__.update(generated)
 
     def __getattr__(self, name):

@@ -10,9 +10,7 @@ from flask import request, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
-from shopdesk.api import page_of, page_of_items, paginate, sync_filters
-from shopdesk.auth.permissions import requires
-from shopdesk.db import db
+from shopdesk.plugin import db, page_of, page_of_items, paginate, requires, sync_filters
 
 from . import bulk, images, products, taxonomy
 from .errors import CatalogError, api_refuse

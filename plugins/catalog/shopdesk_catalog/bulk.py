@@ -8,7 +8,7 @@ and reported as unchanged.
 
 import sqlalchemy as sa
 
-from shopdesk.db import db, utcnow
+from shopdesk.plugin import db, utcnow
 
 from . import taxonomy
 from .errors import CatalogError

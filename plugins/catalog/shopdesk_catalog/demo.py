@@ -9,7 +9,7 @@ import zlib
 
 from PIL import Image, ImageDraw, ImageFont
 
-from shopdesk.money import Money
+from shopdesk.plugin import Money
 
 from . import images, products, taxonomy
 

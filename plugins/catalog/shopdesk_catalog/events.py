@@ -7,7 +7,7 @@ Every path that changes a product (API, pages, bulk actions, demo data) goes thr
 
 from marshmallow import Schema, fields
 
-from shopdesk.events import EventType, emit
+from shopdesk.plugin import EventType, emit
 
 
 class ProductPayload(Schema):

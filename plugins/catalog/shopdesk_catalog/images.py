@@ -15,8 +15,7 @@ import sqlalchemy as sa
 from flask import current_app
 from PIL import Image, UnidentifiedImageError
 
-from shopdesk import audit
-from shopdesk.db import current_store_id, db
+from shopdesk.plugin import audit, current_store_id, db
 
 from .errors import CatalogError
 from .models import Product, ProductImage

@@ -11,7 +11,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shopdesk.db import StoreScoped, Timestamps, UTCDateTime, db, touches
+from shopdesk.plugin import StoreScoped, Timestamps, UTCDateTime, db, touches
 
 PRODUCT_STATUSES = ("draft", "active", "archived")
 LOCALES = ("en", "zh_Hant", "zh_Hans")

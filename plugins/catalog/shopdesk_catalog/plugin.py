@@ -1,18 +1,10 @@
 """The catalog plugin: its manifest and hook implementations."""
 
-from pathlib import Path
-
 import sqlalchemy as sa
 from flask import render_template
 from flask_babel import gettext, ngettext
 
-import shopdesk
-from shopdesk import hookimpl
-from shopdesk.auth.permissions import Permission, allowed
-from shopdesk.i18n import N_
-from shopdesk.db import db
-from shopdesk.scheduler import Job
-from shopdesk.ui import NavItem, Widget
+from shopdesk.plugin import Job, Manifest, N_, NavItem, Permission, Widget, db, hookimpl
 
 from . import models  # noqa: F401  (the tables, for migrations and the tenant filter)
 from . import demo
@@ -30,36 +22,39 @@ from .settings import CatalogSettings
 from .taxonomy.views import bp as taxonomy_bp
 from .views import bp as products_bp
 
-manifest = shopdesk.Manifest(
+manifest = Manifest(
     name="catalog",
     label=N_("Catalog"),
     description=N_("Products and variants, categories, brands, tags and images, "
                    "and product selection from evidence."),
     requires=(),
     host=">=0.1,<1",
-)
-
-
-@hookimpl
-def register_permissions():
-    return [
+    permissions=[
         Permission("catalog.read", N_("See products, variants and candidates"), "查看商品、款式與候選商品",
                    roles=("manager", "operator", "viewer")),
         Permission("catalog.write", N_("Create, edit, import and archive products"), "建立、編輯、匯入與封存商品",
                    roles=("manager", "operator")),
         Permission("catalog.costs", N_("See and set unit costs and margins"), "查看與設定單位成本及毛利",
                    roles=("manager",)),
-    ]
-
-
-@hookimpl
-def migration_dirs():
-    return [Path(__file__).parent / "migrations"]
-
-
-@hookimpl
-def register_event_types():
-    return EVENT_TYPES  # product.created, product.updated, product.archived: see events.py
+    ],
+    settings=CatalogSettings,  # selection weights and the background-import threshold: see settings.py
+    event_types=EVENT_TYPES,  # product.created, product.updated, product.archived: see events.py
+    nav=[
+        NavItem(label=N_("Products"), endpoint="catalog.index", icon="box-seam", order=18,
+                permission="catalog.read"),
+        NavItem(label=N_("Categories"), endpoint="catalog_taxonomy.categories", icon="diagram-3", order=19,
+                permission="catalog.read"),
+        NavItem(label=N_("Brands & tags"), endpoint="catalog_taxonomy.brands_tags", icon="tags", order=20,
+                permission="catalog.read"),
+        NavItem(label=N_("Product selection"), endpoint="catalog_selection.index", icon="clipboard-data",
+                order=21, permission="catalog.read"),
+        NavItem(label=N_("Import and export"), endpoint="catalog_imports.index", icon="file-earmark-spreadsheet",
+                order=22, permission="catalog.read"),
+    ],
+    jobs=[Job("catalog.imports", "shopdesk_catalog.imports.jobs:process_queued_imports", "interval",
+              {"seconds": 30}, per_store=True,
+              description=N_("Import the product files queued on the Import page (large files)."))],
+)
 
 
 @hookimpl
@@ -78,42 +73,13 @@ def register_commands(cli):
 
 
 @hookimpl
-def register_jobs():
-    return [Job("catalog.imports", "shopdesk_catalog.imports.jobs:process_queued_imports", "interval",
-                {"seconds": 30}, per_store=True,
-                description=N_("Import the product files queued on the Import page (large files)."))]
-
-
-@hookimpl
-def settings_schema():
-    return CatalogSettings  # selection weights and the background-import threshold: see settings.py
-
-
-@hookimpl
-def nav_items(ctx, user):
-    if not allowed("catalog.read", ctx.store, user):
-        return []
-    return [
-        NavItem(label=gettext("Products"), endpoint="catalog.index", icon="box-seam", order=18),
-        NavItem(label=gettext("Categories"), endpoint="catalog_taxonomy.categories", icon="diagram-3", order=19),
-        NavItem(label=gettext("Brands & tags"), endpoint="catalog_taxonomy.brands_tags", icon="tags", order=20),
-        NavItem(label=gettext("Product selection"), endpoint="catalog_selection.index", icon="clipboard-data",
-                order=21),
-        NavItem(label=gettext("Import and export"), endpoint="catalog_imports.index", icon="file-earmark-spreadsheet",
-                order=22),
-    ]
-
-
-@hookimpl
 def dashboard_widgets(ctx, user):
-    if not allowed("catalog.read", ctx.store, user):
-        return []
     counts = dict(db.session.execute(
         sa.select(models.Product.status, sa.func.count()).group_by(models.Product.status)).all())
     without_images = db.session.scalar(sa.select(sa.func.count()).select_from(
         product_query({"without_images": True}).subquery()))
     html = render_template("catalog/_dashboard.html", counts=counts, without_images=without_images)
-    return [Widget(title=gettext("Catalog"), html=html, order=20)]
+    return [Widget(title=gettext("Catalog"), html=html, order=20, permission="catalog.read")]
 
 
 @hookimpl

@@ -9,7 +9,7 @@ from decimal import InvalidOperation
 
 from marshmallow import ValidationError
 
-from shopdesk.money import Money
+from shopdesk.plugin import Money
 
 from .models import LOCALES
 from .schemas import ProductChangesSchema, ProductSchema, may_see_costs

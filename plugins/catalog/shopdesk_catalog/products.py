@@ -13,8 +13,7 @@ product cannot be deleted).
 
 import sqlalchemy as sa
 
-from shopdesk import audit
-from shopdesk.db import db, utcnow
+from shopdesk.plugin import audit, db, utcnow
 
 from . import images, taxonomy
 from .errors import CatalogError

@@ -16,7 +16,7 @@ from typing import Iterable, NamedTuple
 
 import sqlalchemy as sa
 
-from shopdesk.db import db
+from shopdesk.plugin import db
 
 from . import models, products, taxonomy
 from .events import emit_product

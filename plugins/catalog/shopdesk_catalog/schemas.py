@@ -3,8 +3,7 @@
 from flask import g, has_request_context, url_for
 from marshmallow import Schema, ValidationError, fields, post_dump, validate, validates
 
-from shopdesk.api import SyncQuery, sort_argument
-from shopdesk.auth.permissions import allowed
+from shopdesk.plugin import SyncQuery, allowed, sort_argument
 
 from .listing import SORTS
 from .models import LOCALES, PRODUCT_STATUSES

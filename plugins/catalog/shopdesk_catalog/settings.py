@@ -8,7 +8,7 @@ the formula, the README explains it to users.
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from shopdesk.i18n import N_
+from shopdesk.plugin import N_
 
 MISSING_EVIDENCE_RULES = ("neutral", "pessimistic", "exclude")
 WEIGHT_FIELDS = ("weight_demand", "weight_search", "weight_feedback", "weight_margin", "weight_price")

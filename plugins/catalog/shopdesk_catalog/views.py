@@ -9,11 +9,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
-from shopdesk.auth.permissions import requires
-from shopdesk.db import db
-from shopdesk.i18n import current_locale
-from shopdesk.money import Money
-from shopdesk.ui import page_of_rows
+from shopdesk.plugin import Money, current_locale, db, page_of_rows, requires
 
 from . import bulk, images, product_form, products, taxonomy
 from .errors import CatalogError

@@ -5,6 +5,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 
+from shopdesk.plugin import Action, Panel
 from shopdesk.stores import use_store
 from shopdesk.testing import make_plugin
 from shopdesk_catalog import products as product_service
@@ -457,3 +458,27 @@ def test_variants_are_found_by_sku_or_barcode_across_products(client, h):
     assert [(v["sku"], v["product_name"], v["product_status"]) for v in found] == [("TEE-M", "Organic Tee", "active")]
     assert [v["sku"] for v in client.get("/api/v1/catalog/variants?barcode=4711").json] == ["MUG-OAT"]
     assert [v["sku"] for v in client.get("/api/v1/catalog/variants?q=tee&sort=-sku").json] == ["TEE-S", "TEE-M"]
+
+
+# --- what other plugins add to the product page ---------------------------------------------------
+
+def _supplier_panels(user, kind, obj):
+    return [Panel(title="Supplier", html=f"<em>Made for {obj.name}</em>")] if kind == "product" else []
+
+
+def _supplier_actions(user, kind, obj):
+    return [Action(label="Reorder from supplier", url=f"/reorder/{obj.id}")] if kind == "product" else []
+
+
+@pytest.mark.shopdesk_plugins(make_plugin("suppliers", object_panels=_supplier_panels,
+                                          object_actions=_supplier_actions))
+def test_another_plugins_panel_and_button_appear_on_the_product_page(app, client, db, store, h):
+    from shopdesk.stores import enable_plugin
+
+    enable_plugin(app.extensions["shopdesk"], store, "suppliers")
+    db.session.commit()
+    pid = client.post(API, json=h.tee()).json["id"]
+    page = client.get(f"/s/acme/catalog/products/{pid}").get_data(as_text=True)
+    assert "<em>Made for Organic Tee</em>" in page
+    assert f'href="/reorder/{pid}"' in page and "Reorder from supplier" in page
+    assert page.index("Reorder from supplier") < page.index("Made for Organic Tee")  # buttons at the top, panels below

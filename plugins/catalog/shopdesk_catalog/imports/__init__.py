@@ -19,8 +19,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 
-from shopdesk import audit
-from shopdesk.db import db, utcnow
+from shopdesk.plugin import audit, db, utcnow
 
 from ..models import ImportRun
 from .files import UnreadableFile, count_rows, read_rows

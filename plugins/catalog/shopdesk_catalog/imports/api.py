@@ -15,9 +15,7 @@ from flask_smorest import Blueprint, abort
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
-from shopdesk.api import one_page, paginate
-from shopdesk.auth.permissions import requires
-from shopdesk.db import db
+from shopdesk.plugin import db, one_page, paginate, plugin_settings, requires
 
 from .. import imports
 from ..models import IMPORT_STATUSES, PRODUCT_STATUSES, ImportRun
@@ -101,7 +99,7 @@ def run_or_404(import_id) -> ImportRun:
 
 def start(path, filename, file_format, options, *, user_id) -> tuple[ImportRun, bool]:
     """Create the run; import it now when it is small, else leave it queued. (run, ran now?)"""
-    threshold = g.hooks.context("catalog").settings["import_background_rows"]
+    threshold = plugin_settings("catalog")["import_background_rows"]
     run = imports.new_run(filename=filename, path=path, file_format=file_format, user_id=user_id, **options)
     db.session.commit()
     if run.total_rows > threshold:

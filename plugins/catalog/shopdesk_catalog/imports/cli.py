@@ -5,8 +5,7 @@ from pathlib import Path
 
 import click
 
-from shopdesk.db import db
-from shopdesk.stores import get_store, use_store
+from shopdesk.plugin import db, get_store, use_store
 
 from .. import imports
 from .exports import export

@@ -1,7 +1,7 @@
 """A demo import: the dry run of a supplier's file, with one new product, a price change and
 one bad row, so the Import page shows a report with a problem to fix."""
 
-from shopdesk.money import Money
+from shopdesk.plugin import Money
 
 from .. import imports
 from .files import write_csv

@@ -9,8 +9,7 @@ from typing import Iterator
 
 import sqlalchemy as sa
 
-from shopdesk import audit
-from shopdesk.db import db
+from shopdesk.plugin import audit, db
 
 from ..models import Brand, Category, Product, ProductTag, ProductTranslation, Tag, Variant
 from ..schemas import may_see_costs

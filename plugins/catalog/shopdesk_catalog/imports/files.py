@@ -13,7 +13,7 @@ import io
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from shopdesk import csv_safety
+from shopdesk.plugin import csv_safety
 
 FORMATS = ("csv", "xlsx")
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"

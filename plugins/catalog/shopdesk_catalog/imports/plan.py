@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from shopdesk.db import db
+from shopdesk.plugin import db
 
 from ..models import Brand, Category, Product, ProductTag, ProductTranslation, Tag, Variant
 from .rows import Row

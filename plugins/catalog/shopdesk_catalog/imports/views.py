@@ -16,8 +16,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField, SubmitField
 from wtforms.fields.choices import SelectChoice
 
-from shopdesk.auth.permissions import allowed, requires
-from shopdesk.db import db
+from shopdesk.plugin import allowed, db, plugin_settings, requires
 
 from .. import imports
 from ..models import PRODUCT_STATUSES, ImportRun
@@ -52,7 +51,7 @@ def _index(form, status=200):
     runs = db.session.scalars(sa.select(ImportRun).order_by(ImportRun.id.desc()).limit(20)).all()
     return render_template("catalog/imports/index.html", form=form, runs=runs, columns=COLUMNS, required=REQUIRED,
                            statuses=PRODUCT_STATUSES,
-                           threshold=g.hooks.context("catalog").settings["import_background_rows"],
+                           threshold=plugin_settings("catalog")["import_background_rows"],
                            can_write=allowed("catalog.write", g.store, current_user)), status
 
 

@@ -9,8 +9,7 @@ products written from the API or the pages do.
 
 import sqlalchemy as sa
 
-from shopdesk.db import db, utcnow
-from shopdesk.events import emit_many
+from shopdesk.plugin import db, emit_many, utcnow
 
 from ..models import Brand, Category, Product, ProductTag, ProductTranslation, Tag, Variant
 from .plan import Plan, Store

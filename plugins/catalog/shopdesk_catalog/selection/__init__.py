@@ -28,8 +28,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from shopdesk import audit
-from shopdesk.db import db, lock_row, utcnow
+from shopdesk.plugin import audit, db, lock_row, utcnow
 
 from ..errors import CatalogError
 from ..models import Candidate

@@ -10,9 +10,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from shopdesk.api import paginate, sort_argument
-from shopdesk.auth.permissions import requires
-from shopdesk.db import db
+from shopdesk.plugin import db, paginate, plugin_settings, requires, sort_argument
 
 from .. import selection
 from ..errors import CatalogError, api_refuse
@@ -24,10 +22,6 @@ api = Blueprint("catalog_selection_api", __name__, url_prefix="/catalog/candidat
 not_blank = validate.Regexp(r"\S", error="Must not be blank.")
 MONEY_MAX = 10**12  # minor units; far above any real price, well inside BIGINT
 money = validate.Range(min=0, max=MONEY_MAX)
-
-
-def settings() -> dict:
-    return g.hooks.context("catalog").settings
 
 
 class EvidenceFields(Schema):
@@ -110,7 +104,7 @@ class PromoteSchema(Schema):
 
 
 def present(candidate: Candidate, current: dict | None = None) -> dict:
-    result = selection.score(candidate, current or settings())
+    result = selection.score(candidate, current or plugin_settings("catalog"))
     margin = selection.expected_margin(candidate)
     data = {column: getattr(candidate, column) for column in
             ("id", "name", "category_id", "supplier", *selection.EVIDENCE_FIELDS, "notes", "status",
@@ -146,7 +140,7 @@ class Candidates(MethodView):
     @paginate(api)
     def get(self, filters, pagination_parameters):
         """List candidates with their scores, best score first (or by ``sort``)."""
-        current = settings()
+        current = plugin_settings("catalog")
         rows = selection.ranked(current, status=None if filters["status"] == "all" else filters["status"],
                                 sort=filters["sort"], search=filters["q"], category_id=filters.get("category_id"))
         pagination_parameters.item_count = len(rows)
@@ -216,7 +210,7 @@ class PromoteCandidate(MethodView):
         supplier cost, price = target price. The product keeps the evidence and the score
         breakdown (``evidence`` on the product). A second promotion answers 409."""
         candidate_or_404(candidate_id)
-        current = settings()
+        current = plugin_settings("catalog")
         sku = data.pop("sku").strip()
         try:
             promoted = selection.promote_candidate(candidate_id, sku, current, **data)

@@ -6,8 +6,7 @@ rejected, so the ranked list, the "missing" markers and the filters all have som
 
 import sqlalchemy as sa
 
-from shopdesk.db import db
-from shopdesk.money import Money
+from shopdesk.plugin import Money, db
 
 from .. import selection
 from ..models import Category

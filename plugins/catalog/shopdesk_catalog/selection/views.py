@@ -10,9 +10,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext
 from flask_login import current_user
 
-from shopdesk.auth.permissions import allowed, requires
-from shopdesk.db import db
-from shopdesk.money import Money
+from shopdesk.plugin import Money, allowed, db, plugin_settings, requires
 
 from .. import selection, taxonomy
 from ..errors import CatalogError
@@ -29,10 +27,6 @@ FACTOR_LABELS = {
     "margin": lambda: gettext("Expected margin"),
     "price": lambda: gettext("Price vs competitor"),
 }
-
-
-def settings() -> dict:
-    return g.hooks.context("catalog").settings
 
 
 def money(amount):
@@ -60,7 +54,7 @@ def index():
     if status not in (*CANDIDATE_STATUSES, "all"):
         abort(400, description=gettext("status: must be open, promoted, rejected or all"))
     search = request.args.get("q", "")[:200]
-    current = settings()
+    current = plugin_settings("catalog")
     rows = selection.ranked(current, status=None if status == "all" else status, search=search)
     return render_template("catalog/selection/index.html", rows=rows, status=status, search=search,
                            settings=current, factors=selection.FACTORS, money=money,
@@ -89,7 +83,7 @@ def new():
 @requires("catalog.read")
 def detail(candidate_id):
     candidate = _candidate(candidate_id)
-    current = settings()
+    current = plugin_settings("catalog")
     promote = PromoteForm(name=candidate.name)
     promote.price.currency = g.store.currency
     if candidate.target_price is not None:
@@ -181,7 +175,7 @@ def delete(candidate_id):
 @requires("catalog.write")
 def promote(candidate_id):
     candidate = _candidate(candidate_id)
-    current = settings()
+    current = plugin_settings("catalog")
     form = PromoteForm()
     form.price.currency = g.store.currency
     if not form.validate_on_submit():

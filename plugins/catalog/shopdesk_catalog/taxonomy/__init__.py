@@ -7,8 +7,7 @@ the user knows what to move first; a move that would put a category under itself
 
 import sqlalchemy as sa
 
-from shopdesk import audit
-from shopdesk.db import db
+from shopdesk.plugin import audit, db
 
 from ..errors import CatalogError
 from ..models import Brand, Category, Product, ProductTag, Tag

@@ -6,8 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from shopdesk.auth.permissions import requires
-from shopdesk.db import db
+from shopdesk.plugin import db, requires
 
 from .. import products, taxonomy
 from ..errors import CatalogError
