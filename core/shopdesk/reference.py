@@ -35,7 +35,7 @@ def _foreign(obj) -> bool:
 
 
 def _signature(name: str, obj) -> str:
-    if inspect.isfunction(obj) or inspect.isclass(obj) and not issubclass(obj, BaseException):
+    if inspect.isfunction(obj) or (inspect.isclass(obj) and not issubclass(obj, BaseException)):
         try:
             return f"{name}{inspect.signature(obj)}"
         except (TypeError, ValueError):

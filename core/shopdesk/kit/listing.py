@@ -79,9 +79,7 @@ class Listing:
 
     def html_page(self, args=None, **url_values) -> Page:
         """The requested page of the list; ``url_values`` go into the page links (path values)."""
-        import sqlalchemy as sa
-
-        from ..db import db
+        from ..ui import page_of_rows
 
         args = request.args if args is None else args
         filters, errors = self.load(args)
@@ -92,12 +90,7 @@ class Listing:
         name = sort.lstrip("-")
         columns = [self.sorts[name]] + ([self.sorts["id"]] if name != "id" else [])
         order = [c.desc() if sort.startswith("-") else c.asc() for c in columns]
-        select = self.select(filters)
-        total = db.session.scalar(sa.select(sa.func.count()).select_from(select.order_by(None).subquery()))
-        pages = max(1, -(-total // self.page_size))
-        number = min(_page_number(args), pages)
-        rows = db.session.scalars(select.order_by(*order).offset((number - 1) * self.page_size)
-                                  .limit(self.page_size)).all()
+        rows, number, pages, total = page_of_rows(self.select(filters), _page_number(args), self.page_size, *order)
         given = {k: v for k, v in args.items() if v != "" and k != "page" and k not in errors}
 
         def link(page_number):
